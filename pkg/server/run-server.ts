@@ -1,9 +1,14 @@
 // `k3ts server` composition root: build each part from its config slice, start them in order,
 // stop them in reverse when the signal aborts.
 import * as fs from 'node:fs';
+import { BUILTIN_MODULES } from '../api/catalog';
+import { createMachinery, schemaSource } from '../apiserver/machinery-impl';
+import { createOpenApiProvider } from '../apiserver/openapi';
 import { nativeSqliteBinding } from '../embed/native-sqlite';
 import { createLogger } from '../log/logger';
-import { versionInfo } from '../version/version';
+import { openBackend } from '../storage/open-backend';
+import { KUBERNETES_VERSION, versionInfo } from '../version/version';
+import { startControlPlane } from './control-plane';
 import { serverConfig, type ServerFlagValues } from './server-config';
 import { untilAborted } from './until-aborted';
 
@@ -14,17 +19,34 @@ export interface RunContext {
 }
 
 export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promise<void> {
+  const started = performance.now();
   const cfg = serverConfig(flags);
   const log = createLogger({ level: cfg.debug ? 'debug' : 'info', component: 'server' });
   const v = versionInfo();
   log.info('starting k3ts server', { version: v.version, commit: v.commit.slice(0, 8), dataDir: cfg.paths.root, config: ctx.configFiles.join(',') || 'none' });
 
   fs.mkdirSync(cfg.paths.server.db, { recursive: true, mode: 0o700 });
-  // The datastore (issue 3) opens on this binding; loading it here proves the executable's addon works.
-  nativeSqliteBinding(cfg.paths.assets, log.child('embed'));
+  const nativeBinding = nativeSqliteBinding(cfg.paths.assets, log.child('embed'));
+  const backend = await openBackend(cfg.datastore.endpoint, { defaultSqlitePath: cfg.paths.server.sqlite, nativeBinding, tls: cfg.datastore.tls });
+  await backend.start();
+  log.info('datastore ready', { endpoint: cfg.datastore.endpoint || `sqlite://${cfg.paths.server.sqlite}`, revision: await backend.currentRevision() });
 
-  log.info('k3ts server is ready');
-  await untilAborted(ctx.signal);
-  log.info('shutting down', { signal: String(ctx.signal.reason) });
+  try {
+    const { registry, machinery } = createMachinery();
+    const k = KUBERNETES_VERSION;
+    const controlPlane = await startControlPlane(cfg, {
+      backend,
+      log,
+      resources: BUILTIN_MODULES.flat(),
+      machinery,
+      openapi: (catalog) => createOpenApiProvider(catalog, schemaSource(registry), `v${k.major}.${k.minor}.${k.patch}`),
+    });
+    log.info('k3ts server is ready', { ms: Math.round(performance.now() - started) });
+    await untilAborted(ctx.signal);
+    log.info('shutting down', { signal: String(ctx.signal.reason) });
+    await controlPlane.stop();
+  } finally {
+    await backend.close();
+  }
   log.info('stopped');
 }

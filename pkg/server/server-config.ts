@@ -1,7 +1,10 @@
 // Turn resolved `server` flags into the frozen config slices each server component takes.
+import * as os from 'node:os';
 import type { FlagValues } from '../cli/flag-spec';
 import type { serverFlags } from '../cli/server-flags';
 import { CliError } from '../cli/errors';
+import { nthAddress, parseCidr } from '../network/cidr';
+import { detectNodeIPs } from '../network/node-address';
 import { dataDirPaths, defaultDataDir, defaultKubeconfigPath, type DataDirPaths } from '../datadir/datadir';
 
 export type ServerFlagValues = FlagValues<typeof serverFlags>;
@@ -16,6 +19,17 @@ export interface ServerConfig {
   readonly listen: { readonly address: string; readonly port: number };
   readonly kubeconfig: { readonly file: string; readonly mode: number };
   readonly disableAgent: boolean;
+  readonly anonymousAuth: boolean;
+  readonly certs: {
+    readonly clusterDomain: string;
+    readonly serviceIPs: readonly string[];
+    readonly nodeIPs: readonly string[];
+    readonly hostname: string;
+    readonly tlsSans: readonly string[];
+  };
+  readonly nodeName: string;
+  /** Address written into the admin kubeconfig. */
+  readonly kubeconfigServer: string;
 }
 
 export function parseFileMode(text: string): number {
@@ -23,9 +37,27 @@ export function parseFileMode(text: string): number {
   return parseInt(text, 8);
 }
 
-export function serverConfig(v: ServerFlagValues): ServerConfig {
+export interface HostFacts {
+  readonly hostname: string;
+  readonly nodeIPs: readonly string[];
+}
+
+export function hostFacts(): HostFacts {
+  return { hostname: os.hostname().toLowerCase(), nodeIPs: detectNodeIPs() };
+}
+
+export function serverConfig(v: ServerFlagValues, host: HostFacts = hostFacts()): ServerConfig {
   const port = v.httpsListenPort;
   if (port < 1 || port > 65535) throw new CliError('invalid-value', `invalid --https-listen-port ${port}: expected 1-65535`);
+  let serviceIP: string;
+  try {
+    serviceIP = nthAddress(parseCidr(v.serviceCidr), 1);
+  } catch (e) {
+    throw new CliError('invalid-value', `invalid --service-cidr: ${(e as Error).message}`);
+  }
+  const nodeIPs = v.nodeIp.length > 0 ? v.nodeIp : host.nodeIPs;
+  const nodeName = (v.nodeName ?? host.hostname).toLowerCase();
+  const localHost = v.bindAddress === '0.0.0.0' || v.bindAddress === '::' ? '127.0.0.1' : v.bindAddress;
   return Object.freeze({
     paths: dataDirPaths(v.dataDir ?? defaultDataDir()),
     debug: v.debug,
@@ -36,5 +68,9 @@ export function serverConfig(v: ServerFlagValues): ServerConfig {
     listen: Object.freeze({ address: v.bindAddress, port }),
     kubeconfig: Object.freeze({ file: v.writeKubeconfig ?? defaultKubeconfigPath(), mode: parseFileMode(v.writeKubeconfigMode) }),
     disableAgent: v.disableAgent,
+    anonymousAuth: v.anonymousAuth,
+    certs: Object.freeze({ clusterDomain: v.clusterDomain, serviceIPs: [serviceIP], nodeIPs, hostname: host.hostname, tlsSans: v.tlsSan }),
+    nodeName,
+    kubeconfigServer: `https://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`,
   });
 }

@@ -1,0 +1,205 @@
+// The Kubernetes API over HTTP: authentication → routing → discovery / openapi / resource
+// handlers. Transport-agnostic: `handle(req, res)` serves any node http(s) request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../log/logger';
+import { KUBERNETES_VERSION, versionInfo } from '../version/version';
+import { ApiError, errors, toApiError } from './errors';
+import { aggregatedContentType, aggregatedDiscovery, legacyApiVersions, legacyGroup, legacyGroupList, legacyResourceList } from './handlers/discovery';
+import { handleGet, handleList, handleWatch } from './handlers/read';
+import type { ResourceContext, ServerServices, UserInfo } from './handlers/request-context';
+import { handleScale } from './handlers/scale';
+import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './handlers/write';
+import { writeError, writeJson, writeText } from './http/respond';
+import { aggregatedDiscoveryVersion } from './negotiation';
+import { parseRequestInfo, type ResourceRequest } from './request-info';
+
+export type Authenticator = (req: IncomingMessage) => UserInfo | undefined;
+export type SubresourceHandler = (ctx: ResourceContext) => Promise<void>;
+
+export interface OpenApiProvider {
+  /** `/openapi/v3` index. */
+  index(): unknown;
+  /** `/openapi/v3/apis/<g>/<v>` (or `api/v1`) document, or undefined when unknown. */
+  document(path: string): unknown | undefined;
+}
+
+export interface ApiServerOptions {
+  readonly services: ServerServices;
+  readonly authenticators: readonly Authenticator[];
+  /** Allow unauthenticated requests beyond health and version (K3s --anonymous-auth). */
+  readonly anonymousAuth: boolean;
+  /** host:port advertised in /api's serverAddressByClientCIDRs. */
+  readonly serverAddress: string;
+  readonly openapi?: OpenApiProvider;
+  /** Handlers for subresources that are not plain store views (log, exec, binding, token…). */
+  readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
+  /** Readiness checks for /readyz (name → ok). */
+  readonly readyChecks?: ReadonlyMap<string, () => boolean>;
+}
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
+const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** Users from verified TLS client certificates: CN is the user name, O the groups. */
+export function x509Authenticator(req: IncomingMessage): UserInfo | undefined {
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  const o = cert.subject.O;
+  const username = Array.isArray(cn) ? cn[0] : cn;
+  if (!username) return undefined;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return { username, groups: [...groups, 'system:authenticated'] };
+}
+
+export class ApiServer {
+  private readonly log: Logger;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.log = opts.services.log;
+  }
+
+  private authenticate(req: IncomingMessage): UserInfo | undefined {
+    for (const a of this.opts.authenticators) {
+      const u = a(req);
+      if (u) return u;
+    }
+    return undefined;
+  }
+
+  /** Serves one request; never throws. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    this.dispatch(req, res)
+      .catch((e: unknown) => {
+        const err = toApiError(e, { group: '', resource: '' });
+        if (err.code >= 500) this.log.error('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+        writeError(res, err);
+      })
+      .finally(() => {
+        this.log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://k3ts.invalid');
+    } catch {
+      throw errors.badRequest('malformed request URL');
+    }
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    let user = this.authenticate(req);
+    if (!user) {
+      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/') || this.opts.anonymousAuth) user = ANONYMOUS;
+      else throw errors.unauthorized();
+    }
+    let info;
+    try {
+      info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+    } catch {
+      throw errors.badRequest('malformed request path');
+    }
+    if (!info.isResource) return this.nonResource(req, res, path, url.searchParams);
+    return this.resource(req, res, info, url.searchParams, user);
+  }
+
+  private health(res: ServerResponse, path: string, query: URLSearchParams): void {
+    const checks = path.startsWith('/readyz') ? [...(this.opts.readyChecks ?? new Map())] : [];
+    const failed = checks.filter(([, ok]) => !ok()).map(([n]) => n);
+    if (query.has('verbose')) {
+      const lines = [['ping', true] as const, ...checks.map(([n]) => [n, !failed.includes(n)] as const)].map(([n, ok]) => `[${ok ? '+' : '-'}]${n} ${ok ? 'ok' : 'failed'}`);
+      return writeText(res, failed.length ? 500 : 200, `${lines.join('\n')}\n${path.slice(1)} check ${failed.length ? 'failed' : 'passed'}\n`);
+    }
+    writeText(res, failed.length ? 500 : 200, failed.length ? `[-]${failed.join(',')} failed: reason withheld\n${path.slice(1)} check failed\n` : 'ok');
+  }
+
+  private async nonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    if (path === '/version') {
+      const v = versionInfo();
+      const k = KUBERNETES_VERSION;
+      return writeJson(res, 200, {
+        major: k.major,
+        minor: k.minor,
+        emulationMajor: k.major,
+        emulationMinor: k.minor,
+        minCompatibilityMajor: k.major,
+        minCompatibilityMinor: String(Number(k.minor) - 1),
+        gitVersion: v.version,
+        gitCommit: v.commit,
+        gitTreeState: 'clean',
+        buildDate: v.buildDate,
+        goVersion: `node${v.nodeVersion.replace(/^v/, '')}`,
+        compiler: 'k3ts',
+        platform: `${v.platform}/${v.arch === 'x64' ? 'amd64' : v.arch}`,
+      });
+    }
+    if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) return this.health(res, path, query);
+    const catalog = this.opts.services.catalog;
+    if (path === '/api' || path === '/apis') {
+      const agg = aggregatedDiscoveryVersion(req.headers.accept);
+      if (agg) return writeJson(res, 200, aggregatedDiscovery(catalog, path === '/api', agg), { contentType: aggregatedContentType(agg) });
+      return writeJson(res, 200, path === '/api' ? legacyApiVersions(this.opts.serverAddress) : legacyGroupList(catalog));
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2 && catalog.servesGroupVersion('', parts[1]!)) return writeJson(res, 200, legacyResourceList(catalog, '', parts[1]!));
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const g = legacyGroup(catalog, parts[1]!);
+      if (g) return writeJson(res, 200, g);
+    }
+    if (parts[0] === 'apis' && parts.length === 3 && catalog.servesGroupVersion(parts[1]!, parts[2]!)) return writeJson(res, 200, legacyResourceList(catalog, parts[1]!, parts[2]!));
+    if (parts[0] === 'openapi' && parts[1] === 'v3' && this.opts.openapi) {
+      if (parts.length === 2) return writeJson(res, 200, this.opts.openapi.index());
+      const doc = this.opts.openapi.document(parts.slice(2).join('/'));
+      if (doc !== undefined) return writeJson(res, 200, doc);
+    }
+    throw errors.notFoundPath();
+  }
+
+  private async resource(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, query: URLSearchParams, user: UserInfo): Promise<void> {
+    const services = this.opts.services;
+    const def = services.catalog.lookup(info.group, info.version, info.resource);
+    if (!def) throw errors.notFoundPath();
+    // Namespaced resources need a namespace except for cluster-wide list/watch; cluster-scoped ones never take one.
+    if (def.namespaced ? !info.namespace && !(info.verb === 'list' || info.verb === 'watch') : info.namespace !== undefined) throw errors.notFoundPath();
+    // PUT and PATCH address one object; on a collection they mean nothing (upstream: 405).
+    if ((info.verb === 'update' || info.verb === 'patch') && info.name === undefined) throw errors.methodNotAllowed(req.method ?? info.verb, `${def.kind}List`);
+    const sub = info.subresource ? def.subresources?.find((s) => s.name === info.subresource) : undefined;
+    if (info.subresource && !sub) throw errors.notFoundPath();
+    if (sub ? !sub.verbs.includes(info.verb === 'watch' ? 'get' : info.verb) : !def.verbs.includes(info.verb)) {
+      throw errors.methodNotAllowed(req.method ?? info.verb, sub ? `${def.kind}/${sub.name}` : def.kind);
+    }
+    const store = services.stores.get(def);
+    if (!store) throw errors.notFoundPath();
+    const ctx: ResourceContext = { req, res, query, info, def, sub, store, user, services };
+    if (sub && sub.name !== 'status') {
+      if (sub.name === 'scale') return handleScale(ctx);
+      const handler = this.opts.subresources?.get(`${def.group}/${def.resource}/${sub.name}`);
+      if (!handler) throw new ApiError(404, 'NotFound', `the ${sub.name} subresource of ${def.resource} is not served by this k3ts server yet`);
+      return handler(ctx);
+    }
+    switch (info.verb) {
+      case 'get':
+        return handleGet(ctx);
+      case 'list':
+        return handleList(ctx);
+      case 'watch':
+        return handleWatch(ctx);
+      case 'create':
+        return handleCreate(ctx);
+      case 'update':
+        return handleUpdate(ctx);
+      case 'patch':
+        return handlePatch(ctx);
+      case 'delete':
+        return handleDelete(ctx);
+      case 'deletecollection':
+        return handleDeleteCollection(ctx);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// Everything one resource request handler needs, resolved once per request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceDef, SubresourceDef } from '../../api/resource-def';
+import type { Logger } from '../../log/logger';
+import type { CatalogView } from '../catalog-view';
+import type { ApiMachinery } from '../machinery';
+import type { ResourceRequest } from '../request-info';
+import type { Store } from '../registry/store';
+
+export interface UserInfo {
+  readonly username: string;
+  readonly groups: readonly string[];
+  readonly uid?: string;
+}
+
+export interface ServerServices {
+  readonly catalog: CatalogView;
+  readonly stores: ReadonlyMap<ResourceDef, Store>;
+  readonly machinery: ApiMachinery;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** Default watch timeout range in seconds (upstream: 30–60 min). */
+  readonly watchTimeoutSeconds?: readonly [number, number];
+  /** Bookmark interval for watches that allow them. */
+  readonly bookmarkIntervalMs?: number;
+}
+
+export interface ResourceContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly query: URLSearchParams;
+  readonly info: ResourceRequest;
+  readonly def: ResourceDef;
+  readonly sub?: SubresourceDef;
+  readonly store: Store;
+  readonly user: UserInfo;
+  readonly services: ServerServices;
+}

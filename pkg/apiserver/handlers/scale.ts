@@ -1,0 +1,39 @@
+// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets, statefulsets and
+// replicationcontrollers: a view over spec.replicas and status.
+import { toScale } from '../../api/catalog';
+import type { KubeObject } from '../../api/types';
+import { errors } from '../errors';
+import { writeJson } from '../http/respond';
+import { asObjectOf, decodeBody } from './decode-body';
+import type { ResourceContext } from './request-context';
+
+export async function handleScale(ctx: ResourceContext): Promise<void> {
+  const name = ctx.info.name!;
+  const verb = ctx.info.verb;
+  if (verb === 'get') return writeJson(ctx.res, 200, toScale(await ctx.store.get(ctx.info.namespace, name)));
+  if (verb !== 'update' && verb !== 'patch') throw errors.methodNotAllowed(verb.toUpperCase(), 'Scale');
+  const body = await decodeBody(ctx, verb === 'update' ? ['json', 'yaml', 'protobuf'] : ['json-patch', 'merge-patch', 'strategic-merge-patch']);
+  const result = await ctx.store.update(
+    ctx.info.namespace,
+    name,
+    (current) => {
+      if (!current) throw errors.notFound(ctx.def.group, ctx.def.resource, name);
+      const scale = toScale(current);
+      let next: KubeObject;
+      if (verb === 'update') next = asObjectOf(body.value, ctx.def, { kind: 'Scale', group: 'autoscaling', version: 'v1' });
+      else {
+        // Scale has no lists, so a strategic merge patch is a merge patch here.
+        const format = body.format === 'json-patch' ? 'json-patch' : 'merge-patch';
+        next = ctx.services.machinery.patch(format, ctx.def, scale, body.value);
+      }
+      const replicas = (next.spec as { replicas?: unknown } | undefined)?.replicas;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+        throw errors.invalid('autoscaling', 'Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', detail: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      }
+      const rv = next.metadata?.resourceVersion;
+      return { ...current, metadata: { ...current.metadata, resourceVersion: rv ?? current.metadata.resourceVersion }, spec: { ...(current.spec as object), replicas } };
+    },
+    { retryOnConflict: verb === 'patch' },
+  );
+  writeJson(ctx.res, 200, toScale(result.object));
+}

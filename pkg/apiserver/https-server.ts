@@ -1,0 +1,55 @@
+// The TLS listener: serving certificate from server-ca, client certificates verified against
+// client-ca (optional at the TLS layer so health endpoints stay reachable; the API answers 401).
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { ApiServer } from './api-server';
+
+export interface HttpsListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly clientCaPem: string;
+}
+
+export interface RunningHttpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function listenHttps(api: ApiServer, opts: HttpsListenOptions): Promise<RunningHttpsServer> {
+  const server = https.createServer(
+    {
+      cert: opts.certPem,
+      key: opts.keyPem,
+      ca: opts.clientCaPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      keepAliveTimeout: 65_000,
+      // Watches are long-lived; Node's default request timeout (5 min) would cut them.
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+    },
+    (req, res) => api.handle(req, res),
+  );
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,97 @@
+// The control plane inside `k3ts server`: certificates, admin kubeconfig, the API server on the
+// datastore, and the system namespaces every cluster starts with.
+import * as crypto from 'node:crypto';
+import type { ResourceDef } from '../api/resource-def';
+import type { KubeObject } from '../api/types';
+import { ApiServer, x509Authenticator } from '../apiserver/api-server';
+import { CatalogView } from '../apiserver/catalog-view';
+import { ApiError } from '../apiserver/errors';
+import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server';
+import type { ApiMachinery } from '../apiserver/machinery';
+import type { OpenApiProvider } from '../apiserver/api-server';
+import { Store } from '../apiserver/registry/store';
+import { ensureClusterCertificates, writeKubeconfig } from '../certs';
+import type { Logger } from '../log/logger';
+import type { Backend } from '../storage/backend';
+import type { ServerConfig } from './server-config';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+export interface ControlPlaneDeps {
+  readonly backend: Backend;
+  readonly log: Logger;
+  readonly resources: readonly ResourceDef[];
+  readonly machinery: ApiMachinery;
+  readonly openapi?: (catalog: CatalogView) => OpenApiProvider;
+  readonly now?: () => Date;
+}
+
+export interface ControlPlane {
+  readonly port: number;
+  readonly stores: ReadonlyMap<ResourceDef, Store>;
+  stop(): Promise<void>;
+}
+
+async function ensureNamespaces(stores: ReadonlyMap<ResourceDef, Store>, log: Logger): Promise<void> {
+  const ns = [...stores].find(([d]) => d.group === '' && d.resource === 'namespaces')?.[1];
+  if (!ns) return;
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await ns.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
+      log.info('created namespace', { name });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+}
+
+export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDeps): Promise<ControlPlane> {
+  const log = deps.log;
+  const t0 = performance.now();
+  const certs = await ensureClusterCertificates({ tlsDir: cfg.paths.server.tls, ...cfg.certs });
+  log.info('certificates ready', { created: certs.created.length, reused: certs.reused.length, reissued: certs.reissued.map((r) => r.file).join(',') || 'none', ms: Math.round(performance.now() - t0) });
+  for (const w of certs.warnings) log.warn(w);
+
+  const now = deps.now ?? (() => new Date());
+  const catalog = new CatalogView(deps.resources);
+  const storeCtx = { backend: deps.backend, now, newUid: () => crypto.randomUUID(), random: Math.random };
+  const stores = new Map(deps.resources.map((d) => [d, new Store(d, storeCtx)] as const));
+  await ensureNamespaces(stores, log);
+
+  let ready = false;
+  const api = new ApiServer({
+    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver') },
+    authenticators: [x509Authenticator],
+    anonymousAuth: cfg.anonymousAuth,
+    serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
+    openapi: deps.openapi?.(catalog),
+    readyChecks: new Map([['datastore', () => ready]]),
+  });
+  const https: RunningHttpsServer = await listenHttps(api, {
+    host: cfg.listen.address,
+    port: cfg.listen.port,
+    certPem: certs.servingKubeApiserver.certPem,
+    keyPem: certs.servingKubeApiserver.keyPem,
+    clientCaPem: certs.clientCa.certPem,
+  });
+  ready = true;
+  log.info('API server listening', { address: cfg.listen.address, port: https.port });
+
+  await writeKubeconfig(cfg.kubeconfig.file, {
+    server: cfg.kubeconfigServer.replace(/:\d+$/, `:${https.port}`),
+    caPem: certs.serverCa.certPem,
+    clientCertPem: certs.clients.admin.certPem,
+    clientKeyPem: certs.clients.admin.keyPem,
+    mode: cfg.kubeconfig.mode,
+  });
+  log.info('wrote kubeconfig', { file: cfg.kubeconfig.file, mode: cfg.kubeconfig.mode.toString(8).padStart(4, '0') });
+
+  return {
+    port: https.port,
+    stores,
+    async stop() {
+      ready = false;
+      await https.close();
+    },
+  };
+}
