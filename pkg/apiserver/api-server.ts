@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log/logger';
 import { KUBERNETES_VERSION, versionInfo } from '../version/version';
+import { forbiddenMessage, type AuthorizationAttributes, type Authorizer } from './authorization';
 import { ApiError, errors, toApiError } from './errors';
 import { aggregatedContentType, aggregatedDiscovery, legacyApiVersions, legacyGroup, legacyGroupList, legacyResourceList } from './handlers/discovery';
 import { handleGet, handleList, handleWatch } from './handlers/read';
@@ -14,7 +15,11 @@ import { writeError, writeJson, writeText } from './http/respond';
 import { aggregatedDiscoveryVersion } from './negotiation';
 import { parseRequestInfo, type ResourceRequest } from './request-info';
 
-export type Authenticator = (req: IncomingMessage) => UserInfo | undefined;
+/**
+ * Returns the caller, undefined when this authenticator does not apply (no credentials of its
+ * kind), or throws an ApiError (401) when credentials of its kind are present but invalid.
+ */
+export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
 export type SubresourceHandler = (ctx: ResourceContext) => Promise<void>;
 
 export interface OpenApiProvider {
@@ -27,6 +32,7 @@ export interface OpenApiProvider {
 export interface ApiServerOptions {
   readonly services: ServerServices;
   readonly authenticators: readonly Authenticator[];
+  readonly authorizer: Authorizer;
   /** Allow unauthenticated requests beyond health and version (K3s --anonymous-auth). */
   readonly anonymousAuth: boolean;
   /** host:port advertised in /api's serverAddressByClientCIDRs. */
@@ -62,12 +68,19 @@ export class ApiServer {
     this.log = opts.services.log;
   }
 
-  private authenticate(req: IncomingMessage): UserInfo | undefined {
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     for (const a of this.opts.authenticators) {
-      const u = a(req);
+      const u = await a(req);
       if (u) return u;
     }
     return undefined;
+  }
+
+  private async authorize(attrs: AuthorizationAttributes): Promise<void> {
+    const d = await this.opts.authorizer.authorize(attrs);
+    if (!d.allowed) {
+      throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs, d.reason), attrs.isResource ? { name: attrs.name || undefined, group: attrs.group || undefined, kind: attrs.resource } : undefined);
+    }
   }
 
   /** Serves one request; never throws. */
@@ -92,9 +105,10 @@ export class ApiServer {
       throw errors.badRequest('malformed request URL');
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    let user = this.authenticate(req);
+    let user = await this.authenticate(req);
+    const isPublic = PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');
     if (!user) {
-      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/') || this.opts.anonymousAuth) user = ANONYMOUS;
+      if (isPublic || this.opts.anonymousAuth) user = ANONYMOUS;
       else throw errors.unauthorized();
     }
     let info;
@@ -103,7 +117,11 @@ export class ApiServer {
     } catch {
       throw errors.badRequest('malformed request path');
     }
-    if (!info.isResource) return this.nonResource(req, res, path, url.searchParams);
+    if (!info.isResource) {
+      if (!isPublic) await this.authorize({ user, verb: info.verb, isResource: false, group: '', version: '', resource: '', subresource: '', namespace: '', name: '', path });
+      return this.nonResource(req, res, path, url.searchParams);
+    }
+    await this.authorize({ user, verb: info.verb, isResource: true, group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', namespace: info.namespace ?? '', name: info.name ?? '', path });
     return this.resource(req, res, info, url.searchParams, user);
   }
 

@@ -8,7 +8,8 @@ import { CatalogView } from '../apiserver/catalog-view';
 import { ApiError } from '../apiserver/errors';
 import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server';
 import type { ApiMachinery } from '../apiserver/machinery';
-import type { OpenApiProvider } from '../apiserver/api-server';
+import type { Authenticator, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
+import { allowAll, type AdmissionPlugin, type Authorizer } from '../apiserver/authorization';
 import { Store } from '../apiserver/registry/store';
 import { ensureClusterCertificates, writeKubeconfig } from '../certs';
 import type { Logger } from '../log/logger';
@@ -24,6 +25,13 @@ export interface ControlPlaneDeps {
   readonly machinery: ApiMachinery;
   readonly openapi?: (catalog: CatalogView) => OpenApiProvider;
   readonly now?: () => Date;
+  /** Authorization (RBAC, node); allow-all for authenticated users when absent. */
+  readonly authorizer?: Authorizer;
+  /** Authenticators tried after x509 client certificates (tokens). */
+  readonly authenticators?: readonly Authenticator[];
+  readonly admission?: readonly AdmissionPlugin[];
+  /** Handlers for subresources that are not store views (serviceaccounts/token, pods/log…). */
+  readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
 }
 
 export interface ControlPlane {
@@ -60,8 +68,10 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
 
   let ready = false;
   const api = new ApiServer({
-    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver') },
-    authenticators: [x509Authenticator],
+    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: deps.admission },
+    authenticators: [x509Authenticator, ...(deps.authenticators ?? [])],
+    authorizer: deps.authorizer ?? allowAll,
+    subresources: deps.subresources,
     anonymousAuth: cfg.anonymousAuth,
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
     openapi: deps.openapi?.(catalog),

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceDef, SubresourceDef } from '../../api/resource-def';
 import type { Logger } from '../../log/logger';
+import type { AdmissionPlugin } from '../authorization';
 import type { CatalogView } from '../catalog-view';
 import type { ApiMachinery } from '../machinery';
 import type { ResourceRequest } from '../request-info';
@@ -19,6 +20,8 @@ export interface ServerServices {
   readonly machinery: ApiMachinery;
   readonly now: () => Date;
   readonly log: Logger;
+  /** Admission plugins, run in order on create/update/delete after the object is built. */
+  readonly admission?: readonly AdmissionPlugin[];
   /** Default watch timeout range in seconds (upstream: 30–60 min). */
   readonly watchTimeoutSeconds?: readonly [number, number];
   /** Bookmark interval for watches that allow them. */

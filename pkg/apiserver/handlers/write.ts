@@ -7,6 +7,7 @@ import type { BodyFormat } from '../negotiation';
 import { listObjects } from '../registry/list';
 import type { DeleteOpts } from '../registry/store';
 import { buildFilter } from './read';
+import { admit } from './admit';
 import { asObjectOf, decodeBody } from './decode-body';
 import type { ResourceContext } from './request-context';
 
@@ -63,6 +64,7 @@ export async function handleCreate(ctx: ResourceContext): Promise<void> {
   const isDry = dryRun(ctx.query);
   const manager = fieldManager(ctx, false);
   await admitNamespace(ctx, 'create');
+  await admit(ctx, 'create', obj, undefined, isDry);
   const now = ctx.services.now();
   const created = await ctx.store.create(ctx.info.namespace, obj, { dryRun: isDry, track: (old, next) => ctx.services.machinery.trackUpdate(ctx.def, old, next, manager, now) });
   writeJson(ctx.res, 201, created, { warnings });
@@ -79,8 +81,17 @@ export async function handleUpdate(ctx: ResourceContext): Promise<void> {
   const warnings = checkFields(ctx, obj, mode);
   const manager = fieldManager(ctx, false);
   const now = ctx.services.now();
-  const result = await ctx.store.update(ctx.info.namespace, name, () => ({ ...obj, metadata: { ...obj.metadata, name } }), {
-    dryRun: dryRun(ctx.query),
+  const isDry = dryRun(ctx.query);
+  const result = await ctx.store.update(
+    ctx.info.namespace,
+    name,
+    async (current) => {
+      const desired = { ...obj, metadata: { ...obj.metadata, name } };
+      await admit(ctx, 'update', desired, current, isDry);
+      return desired;
+    },
+    {
+    dryRun: isDry,
     subresource: ctx.info.subresource,
     track: (old, next) => ctx.services.machinery.trackUpdate(ctx.def, old, next, manager, now, ctx.info.subresource),
   });
@@ -112,7 +123,9 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
           creating = true;
           await admitNamespace(ctx, 'create');
         }
-        return m.apply(ctx.def, current, { ...applied, metadata: { ...applied.metadata, name } }, manager, force, now);
+        const next = m.apply(ctx.def, current, { ...applied, metadata: { ...applied.metadata, name } }, manager, force, now);
+        await admit(ctx, current ? 'update' : 'create', next, current, isDry);
+        return next;
       },
       { dryRun: isDry, subresource: ctx.info.subresource, allowCreate: !ctx.info.subresource, retryOnConflict: true },
     );
@@ -125,11 +138,12 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
   const result = await ctx.store.update(
     ctx.info.namespace,
     name,
-    (current) => {
+    async (current) => {
       if (!current) throw errors.notFound(ctx.def.group, ctx.def.resource, name);
       const patched = m.patch(body.format as 'json-patch' | 'merge-patch' | 'strategic-merge-patch', ctx.def, current, body.value);
       if (!isObject(patched) || !isObject(patched.metadata)) throw errors.badRequest('the patch removed the object metadata');
       warnings = checkFields(ctx, patched, mode);
+      await admit(ctx, 'update', patched, current, isDry);
       return patched;
     },
     { dryRun: isDry, subresource: ctx.info.subresource, retryOnConflict: true, track: (old, next) => m.trackUpdate(ctx.def, old, next, manager, now, ctx.info.subresource) },
@@ -170,6 +184,7 @@ async function deleteOptions(ctx: ResourceContext): Promise<DeleteOpts> {
 export async function handleDelete(ctx: ResourceContext): Promise<void> {
   const opts = await deleteOptions(ctx);
   await admitNamespace(ctx, 'delete');
+  if (ctx.services.admission?.length) await admit(ctx, 'delete', undefined, await ctx.store.get(ctx.info.namespace, ctx.info.name!), opts.dryRun ?? false);
   const r = await ctx.store.delete(ctx.info.namespace, ctx.info.name!, opts);
   writeJson(ctx.res, !r.deleted && opts.propagationPolicy === 'Foreground' ? 202 : 200, r.object);
 }
