@@ -6,6 +6,8 @@ import { addFlags, resolveCommand } from '../../pkg/cli/commander-flags';
 import { CliError } from '../../pkg/cli/errors';
 import { serverFlags } from '../../pkg/cli/server-flags';
 import { formatVersion, versionInfo } from '../../pkg/version/version';
+import { addEtcdSnapshotCommand } from './etcd-snapshot';
+import { addSecretsEncryptCommands, addTokenCommands } from './token';
 
 export interface ProgramContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -61,6 +63,10 @@ export function buildProgram(ctx: ProgramContext): Command {
       });
       ctx.setExitCode(code);
     });
+
+  addEtcdSnapshotCommand(program, ctx);
+  addTokenCommands(program, ctx);
+  addSecretsEncryptCommands(program, ctx);
 
   program
     .command('check-config')

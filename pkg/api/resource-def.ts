@@ -34,6 +34,14 @@ export interface Strategy {
    */
   toStorage?(obj: KubeObject): KubeObject;
   fromStorage?(obj: KubeObject): KubeObject;
+  /**
+   * Finalizers kept outside metadata.finalizers (namespaces: spec.finalizers). While any remain, a
+   * delete only marks the object (deletionTimestamp), and the update that clears the last of them
+   * and of metadata.finalizers completes the deletion.
+   */
+  pendingFinalizers?(obj: KubeObject): readonly string[];
+  /** Changes a delete makes when it only marks the object (namespaces: status.phase Terminating). Mutates `obj`. */
+  prepareForDeletion?(obj: KubeObject): void;
 }
 
 /** A subresource served by the same store with another strategy (status) or a view (scale). */
@@ -79,4 +87,10 @@ export interface ResourceDef {
   readonly storageResource?: string;
   /** Time to live in seconds for stored objects (Events: 1 h). */
   readonly ttlSeconds?: number;
+  /**
+   * Never stored (access reviews, token reviews): the only verb is `create`, the body is defaulted
+   * and validated by the strategy, then answered by the handler the server registers for this
+   * group/resource (its response is the object with `status` filled in).
+   */
+  readonly createOnly?: boolean;
 }

@@ -13,7 +13,7 @@ import { handleScale } from './handlers/scale';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './handlers/write';
 import { writeError, writeJson, writeText } from './http/respond';
 import { aggregatedDiscoveryVersion } from './negotiation';
-import { parseRequestInfo, type ResourceRequest } from './request-info';
+import { authorizationScope, parseRequestInfo, type ResourceRequest } from './request-info';
 
 /**
  * Returns the caller, undefined when this authenticator does not apply (no credentials of its
@@ -21,6 +21,8 @@ import { parseRequestInfo, type ResourceRequest } from './request-info';
  */
 export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
 export type SubresourceHandler = (ctx: ResourceContext) => Promise<void>;
+/** A non-resource path served beyond discovery and health (K3s-style `/v1-k3ts/…` endpoints), after authn/authz. */
+export type NonResourceHandler = (ctx: { readonly req: IncomingMessage; readonly res: ServerResponse; readonly query: URLSearchParams; readonly user: UserInfo }) => Promise<void>;
 
 export interface OpenApiProvider {
   /** `/openapi/v3` index. */
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   readonly openapi?: OpenApiProvider;
   /** Handlers for subresources that are not plain store views (log, exec, binding, token…). */
   readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
+  /** Handlers for other non-resource paths, by exact path (`/v1-k3ts/encrypt/status`…). */
+  readonly nonResourceHandlers?: ReadonlyMap<string, NonResourceHandler>;
   /** Readiness checks for /readyz (name → ok). */
   readonly readyChecks?: ReadonlyMap<string, () => boolean>;
 }
@@ -51,6 +55,22 @@ const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:una
 export function x509Authenticator(req: IncomingMessage): UserInfo | undefined {
   const socket = req.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  return userOfCertificate(socket);
+}
+
+/** x509 authentication remembered per connection: the certificate cannot change on a TLS socket. */
+export function createX509Authenticator(): Authenticator {
+  const bySocket = new WeakMap<object, UserInfo | undefined>();
+  return (req) => {
+    const socket = req.socket as TLSSocket;
+    if (bySocket.has(socket)) return bySocket.get(socket);
+    const user = x509Authenticator(req);
+    bySocket.set(socket, user);
+    return user;
+  };
+}
+
+function userOfCertificate(socket: TLSSocket): UserInfo | undefined {
   const cert = socket.getPeerCertificate();
   if (!cert || !cert.subject) return undefined;
   const cn = cert.subject.CN;
@@ -89,7 +109,8 @@ export class ApiServer {
     this.dispatch(req, res)
       .catch((e: unknown) => {
         const err = toApiError(e, { group: '', resource: '' });
-        if (err.code >= 500) this.log.error('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+        // A 504 for a future resourceVersion is the client's doing, not a server failure.
+        if (err.code >= 500 && err.reason !== 'Timeout') this.log.error('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack ?? e.message : String(e) });
         writeError(res, err);
       })
       .finally(() => {
@@ -119,9 +140,12 @@ export class ApiServer {
     }
     if (!info.isResource) {
       if (!isPublic) await this.authorize({ user, verb: info.verb, isResource: false, group: '', version: '', resource: '', subresource: '', namespace: '', name: '', path });
+      const extra = this.opts.nonResourceHandlers?.get(path);
+      if (extra) return extra({ req, res, query: url.searchParams, user });
       return this.nonResource(req, res, path, url.searchParams);
     }
-    await this.authorize({ user, verb: info.verb, isResource: true, group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', namespace: info.namespace ?? '', name: info.name ?? '', path });
+    const scope = authorizationScope(info, url.searchParams);
+    await this.authorize({ user, verb: info.verb, isResource: true, group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', namespace: scope.namespace, name: scope.name, path });
     return this.resource(req, res, info, url.searchParams, user);
   }
 
@@ -195,7 +219,8 @@ export class ApiServer {
     const store = services.stores.get(def);
     if (!store) throw errors.notFoundPath();
     const ctx: ResourceContext = { req, res, query, info, def, sub, store, user, services };
-    if (sub && sub.name !== 'status') {
+    // status and namespaces/finalize are the same store written through the subresource's strategy.
+    if (sub && sub.name !== 'status' && sub.name !== 'finalize') {
       if (sub.name === 'scale') return handleScale(ctx);
       const handler = this.opts.subresources?.get(`${def.group}/${def.resource}/${sub.name}`);
       if (!handler) throw new ApiError(404, 'NotFound', `the ${sub.name} subresource of ${def.resource} is not served by this k3ts server yet`);

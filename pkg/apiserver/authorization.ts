@@ -22,6 +22,11 @@ export interface AuthorizationAttributes {
 
 export interface AuthorizationDecision {
   readonly allowed: boolean;
+  /**
+   * An explicit denial: no later authorizer of a chain is asked. Not allowed and not denied means
+   * "no opinion" (the next authorizer decides; at the end of the chain, 403).
+   */
+  readonly denied?: boolean;
   /** Why it was denied (appended to the 403 message) or allowed (for SubjectAccessReview). */
   readonly reason?: string;
 }

@@ -77,3 +77,24 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
   return { isResource: true, verb, group, version, namespace, resource, name, subresource, rest: tail };
 }
+
+/**
+ * Namespace and name as authorization sees them (upstream RequestInfo): a namespace object is
+ * addressed in its own namespace (`get namespace a` is a request in namespace a), and a list or
+ * watch narrowed to one object by `fieldSelector=metadata.name=x` is a request for object x.
+ */
+export function authorizationScope(info: ResourceRequest, query: URLSearchParams): { namespace: string; name: string } {
+  let namespace = info.namespace ?? '';
+  let name = info.name ?? '';
+  if (info.group === '' && info.resource === 'namespaces' && name !== '') namespace = name;
+  if (name === '' && (info.verb === 'list' || info.verb === 'watch')) {
+    const selector = query.get('fieldSelector');
+    if (selector) {
+      for (const term of selector.split(',')) {
+        const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+        if (m) name = m[1]!;
+      }
+    }
+  }
+  return { namespace, name };
+}

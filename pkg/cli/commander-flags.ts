@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../datadir/datadir';
 import { agentFlags } from './agent-flags';
 import { loadConfigFiles } from './config-file';
+import { etcdSnapshotConfigKeys } from './etcd-snapshot-flags';
 import type { FlagSchema } from './flag-spec';
 import { resolveFlags, type Resolved } from './resolve-flags';
 import { serverFlags } from './server-flags';
@@ -28,9 +29,9 @@ export function addFlags(cmd: Command, schema: FlagSchema): Command {
   return cmd;
 }
 
-/** Every config-file key any command understands: the file is shared by server and agent. */
+/** Every config-file key any command understands: the file is shared by server, agent and etcd-snapshot. */
 export function knownConfigKeys(): ReadonlySet<string> {
-  return new Set([...Object.values(serverFlags), ...Object.values(agentFlags)].map((s) => s.flag));
+  return new Set([...[...Object.values(serverFlags), ...Object.values(agentFlags)].map((s) => s.flag), ...etcdSnapshotConfigKeys]);
 }
 
 export interface ResolveContext {

@@ -30,6 +30,7 @@ export const serverOnlyFlags = defineFlags({
   disableAgent: { flag: 'disable-agent', type: 'bool', description: 'Do not run a local agent and register a local kubelet' },
   secretsEncryption: { flag: 'secrets-encryption', type: 'bool', description: 'Enable secret encryption at rest' },
   anonymousAuth: { flag: 'anonymous-auth', type: 'bool', description: 'Allow anonymous requests beyond health and version endpoints' },
+  authorizationMode: { flag: 'authorization-mode', type: 'string', default: 'RBAC,Node', hidden: true, arg: '<modes>', description: 'Authorizers in order (RBAC,Node); AlwaysAllow turns authorization off, for benchmarks only' },
   defaultLocalStoragePath: { flag: 'default-local-storage-path', type: 'string', arg: '<dir>', description: 'Default local-path provisioner directory (default <data-dir>/storage)' },
   clusterReset: { flag: 'cluster-reset', type: 'bool', description: 'Forget peers and reset the datastore (with --cluster-reset-restore-path: restore a snapshot)' },
   clusterResetRestorePath: { flag: 'cluster-reset-restore-path', type: 'string', arg: '<file>', description: 'Snapshot file to restore with --cluster-reset' },

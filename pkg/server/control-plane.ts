@@ -3,14 +3,17 @@
 import * as crypto from 'node:crypto';
 import type { ResourceDef } from '../api/resource-def';
 import type { KubeObject } from '../api/types';
-import { ApiServer, x509Authenticator } from '../apiserver/api-server';
+import { ApiServer, createX509Authenticator } from '../apiserver/api-server';
 import { CatalogView } from '../apiserver/catalog-view';
 import { ApiError } from '../apiserver/errors';
 import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server';
 import type { ApiMachinery } from '../apiserver/machinery';
-import type { Authenticator, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
-import { allowAll, type AdmissionPlugin, type Authorizer } from '../apiserver/authorization';
+import type { Authenticator, NonResourceHandler, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
+import type { AdmissionPlugin, Authorizer } from '../apiserver/authorization';
 import { Store } from '../apiserver/registry/store';
+import type { RuleResolver } from '../auth/authorizer';
+import { reviewHandlers } from '../auth/reviews/review-handlers';
+import { startAuthorization, type AuthorizationStack } from '../auth/start-authorization';
 import { ensureClusterCertificates, writeKubeconfig } from '../certs';
 import type { Logger } from '../log/logger';
 import type { Backend } from '../storage/backend';
@@ -25,13 +28,15 @@ export interface ControlPlaneDeps {
   readonly machinery: ApiMachinery;
   readonly openapi?: (catalog: CatalogView) => OpenApiProvider;
   readonly now?: () => Date;
-  /** Authorization (RBAC, node); allow-all for authenticated users when absent. */
+  /** Replaces the authorizer chain of cfg.authorization (RBAC, Node), e.g. allowAll in tests. */
   readonly authorizer?: Authorizer;
   /** Authenticators tried after x509 client certificates (tokens). */
   readonly authenticators?: readonly Authenticator[];
   readonly admission?: readonly AdmissionPlugin[];
   /** Handlers for subresources that are not store views (serviceaccounts/token, pods/log…). */
   readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
+  /** Extra non-resource endpoints (`/v1-k3ts/encrypt/…`), served after authentication and authorization. */
+  readonly nonResourceHandlers?: ReadonlyMap<string, NonResourceHandler>;
 }
 
 export interface ControlPlane {
@@ -65,13 +70,24 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   const storeCtx = { backend: deps.backend, now, newUid: () => crypto.randomUUID(), random: Math.random };
   const stores = new Map(deps.resources.map((d) => [d, new Store(d, storeCtx)] as const));
   await ensureNamespaces(stores, log);
+  // Authorization: bootstrap RBAC policy, the authorizers' caches, ClusterRole aggregation (unless a test passes its own authorizer).
+  const authz: AuthorizationStack | undefined = deps.authorizer
+    ? undefined
+    : await startAuthorization(cfg.authorization ?? { modes: ['RBAC', 'Node'] }, {
+        store: (group, resource) => [...stores].find(([d]) => d.group === group && d.resource === resource && !d.storageResource)?.[1],
+        log: log.child('authorization'),
+      });
+  const authorizer = deps.authorizer ?? authz!.authorizer;
+  const noRules: RuleResolver = { rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true }) };
+  const createOnly = reviewHandlers({ authorizer, rules: authz?.rules ?? noRules, tokenAuthenticators: deps.authenticators ?? [] });
 
   let ready = false;
   const api = new ApiServer({
-    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: deps.admission },
-    authenticators: [x509Authenticator, ...(deps.authenticators ?? [])],
-    authorizer: deps.authorizer ?? allowAll,
+    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
+    authenticators: [createX509Authenticator(), ...(deps.authenticators ?? [])],
+    authorizer,
     subresources: deps.subresources,
+    nonResourceHandlers: deps.nonResourceHandlers,
     anonymousAuth: cfg.anonymousAuth,
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
     openapi: deps.openapi?.(catalog),
@@ -95,6 +111,14 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     mode: cfg.kubeconfig.mode,
   });
   log.info('wrote kubeconfig', { file: cfg.kubeconfig.file, mode: cfg.kubeconfig.mode.toString(8).padStart(4, '0') });
+  // server/cred/admin.kubeconfig, always 0600: what `k3ts token` and `k3ts secrets-encrypt` use (K3s keeps the same file).
+  await writeKubeconfig(`${cfg.paths.server.cred}/admin.kubeconfig`, {
+    server: cfg.kubeconfigServer.replace(/:\d+$/, `:${https.port}`),
+    caPem: certs.serverCa.certPem,
+    clientCertPem: certs.clients.admin.certPem,
+    clientKeyPem: certs.clients.admin.keyPem,
+    mode: 0o600,
+  });
 
   return {
     port: https.port,
@@ -102,6 +126,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     async stop() {
       ready = false;
       await https.close();
+      await authz?.stop();
     },
   };
 }

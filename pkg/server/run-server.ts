@@ -8,8 +8,11 @@ import { nativeSqliteBinding } from '../embed/native-sqlite';
 import { createLogger } from '../log/logger';
 import { openBackend } from '../storage/open-backend';
 import { KUBERNETES_VERSION, versionInfo } from '../version/version';
+import { clusterReset } from './cluster-reset';
 import { startControlPlane } from './control-plane';
 import { serverConfig, type ServerFlagValues } from './server-config';
+import { controllerIdentity, startControllers } from './start-controllers';
+import { prepareTokenSecurity } from './token-security';
 import { untilAborted } from './until-aborted';
 
 export interface RunContext {
@@ -27,6 +30,9 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
 
   fs.mkdirSync(cfg.paths.server.db, { recursive: true, mode: 0o700 });
   const nativeBinding = nativeSqliteBinding(cfg.paths.assets, log.child('embed'));
+  // --cluster-reset: restore the snapshot, then stop as K3s does (the user restarts without the flags).
+  const reset = { reset: flags.clusterReset, restorePath: flags.clusterResetRestorePath, endpoint: cfg.datastore.endpoint, paths: cfg.paths, nativeBinding };
+  if (clusterReset({ ...reset, log: log.child('cluster-reset') }) === 'restored') return;
   const backend = await openBackend(cfg.datastore.endpoint, { defaultSqlitePath: cfg.paths.server.sqlite, nativeBinding, tls: cfg.datastore.tls });
   await backend.start();
   log.info('datastore ready', { endpoint: cfg.datastore.endpoint || `sqlite://${cfg.paths.server.sqlite}`, revision: await backend.currentRevision() });
@@ -34,16 +40,30 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
   try {
     const { registry, machinery } = createMachinery();
     const k = KUBERNETES_VERSION;
+    const security = await prepareTokenSecurity(cfg, backend, log);
     const controlPlane = await startControlPlane(cfg, {
-      backend,
+      backend: security.backend,
+      authenticators: security.authenticators,
+      subresources: security.subresources,
+      nonResourceHandlers: security.nonResourceHandlers,
       log,
       resources: BUILTIN_MODULES.flat(),
       machinery,
       openapi: (catalog) => createOpenApiProvider(catalog, schemaSource(registry), `v${k.major}.${k.minor}.${k.patch}`),
     });
+    const stopTokens = new AbortController();
+    const tokenControllers = await security.start(controlPlane, stopTokens.signal);
+    // The controller manager talks to this server's API like any client, once it listens.
+    const controllerManager = await startControllers(
+      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName) },
+      log.child('controller-manager'),
+    );
     log.info('k3ts server is ready', { ms: Math.round(performance.now() - started) });
     await untilAborted(ctx.signal);
     log.info('shutting down', { signal: String(ctx.signal.reason) });
+    await controllerManager.stop();
+    stopTokens.abort();
+    await tokenControllers.done;
     await controlPlane.stop();
   } finally {
     await backend.close();

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import type { FlagValues } from '../cli/flag-spec';
 import type { serverFlags } from '../cli/server-flags';
 import { CliError } from '../cli/errors';
+import { parseAuthorizationModes, type AuthorizationConfig } from '../auth/start-authorization';
 import { nthAddress, parseCidr } from '../network/cidr';
 import { detectNodeIPs } from '../network/node-address';
 import { dataDirPaths, defaultDataDir, defaultKubeconfigPath, type DataDirPaths } from '../datadir/datadir';
@@ -20,6 +21,17 @@ export interface ServerConfig {
   readonly kubeconfig: { readonly file: string; readonly mode: number };
   readonly disableAgent: boolean;
   readonly anonymousAuth: boolean;
+  /** Hidden --authorization-mode: the authorizer chain (default RBAC,Node; AlwaysAllow only to measure its cost). */
+  readonly authorization?: AuthorizationConfig;
+  /** --secrets-encryption: encrypt Secrets at rest with server/cred/encryption-config.json. */
+  readonly secretsEncryption?: boolean;
+  /** --token/--token-file/--agent-token/--agent-token-file (the files under server/ are derived from paths). */
+  readonly joinTokens?: {
+    readonly token?: string;
+    readonly tokenFile?: string;
+    readonly agentToken?: string;
+    readonly agentTokenFile?: string;
+  };
   readonly certs: {
     readonly clusterDomain: string;
     readonly serviceIPs: readonly string[];
@@ -30,6 +42,14 @@ export interface ServerConfig {
   readonly nodeName: string;
   /** Address written into the admin kubeconfig. */
   readonly kubeconfigServer: string;
+}
+
+function authorizationModes(text: string): AuthorizationConfig['modes'] {
+  try {
+    return parseAuthorizationModes(text);
+  } catch (e) {
+    throw new CliError('invalid-value', `invalid --authorization-mode: ${(e as Error).message}`);
+  }
 }
 
 export function parseFileMode(text: string): number {
@@ -69,6 +89,9 @@ export function serverConfig(v: ServerFlagValues, host: HostFacts = hostFacts())
     kubeconfig: Object.freeze({ file: v.writeKubeconfig ?? defaultKubeconfigPath(), mode: parseFileMode(v.writeKubeconfigMode) }),
     disableAgent: v.disableAgent,
     anonymousAuth: v.anonymousAuth,
+    authorization: Object.freeze({ modes: authorizationModes(v.authorizationMode) }),
+    secretsEncryption: v.secretsEncryption,
+    joinTokens: Object.freeze({ token: v.token, tokenFile: v.tokenFile, agentToken: v.agentToken, agentTokenFile: v.agentTokenFile }),
     certs: Object.freeze({ clusterDomain: v.clusterDomain, serviceIPs: [serviceIP], nodeIPs, hostname: host.hostname, tlsSans: v.tlsSan }),
     nodeName,
     kubeconfigServer: `https://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`,

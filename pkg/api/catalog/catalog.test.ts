@@ -59,7 +59,17 @@ describe('Catalog lookups', () => {
   });
 
   it('lists group versions in discovery order with their preferred version', () => {
-    expect(catalog.groupVersions()).toEqual(['v1', 'apps/v1', 'events.k8s.io/v1', 'batch/v1', 'coordination.k8s.io/v1', 'discovery.k8s.io/v1']);
+    expect(catalog.groupVersions()).toEqual([
+      'v1',
+      'apps/v1',
+      'events.k8s.io/v1',
+      'authentication.k8s.io/v1',
+      'authorization.k8s.io/v1',
+      'batch/v1',
+      'rbac.authorization.k8s.io/v1',
+      'coordination.k8s.io/v1',
+      'discovery.k8s.io/v1',
+    ]);
     expect(catalog.group('apps')).toEqual({ name: 'apps', versions: ['v1'], preferredVersion: 'v1' });
   });
 

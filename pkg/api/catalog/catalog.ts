@@ -4,17 +4,30 @@
 import type { ResourceDef, SubresourceDef } from '../resource-def';
 import { CatalogError } from './errors';
 import { appsV1 } from './apps-v1';
+import { authenticationV1 } from './authentication-v1';
+import { authorizationV1 } from './authorization-v1';
 import { batchV1 } from './batch-v1';
 import { coordinationV1 } from './coordination-v1';
 import { coreV1 } from './core-v1';
 import { discoveryV1 } from './discovery-v1';
 import { eventsV1 } from './events-v1';
+import { rbacV1 } from './rbac-v1';
 
 /**
  * The built-in modules in discovery order (the order /apis lists groups). Adding a group is one
  * new module file and one entry here.
  */
-export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freeze([coreV1, appsV1, eventsV1, batchV1, coordinationV1, discoveryV1]);
+export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freeze([
+  coreV1,
+  appsV1,
+  eventsV1,
+  authenticationV1,
+  authorizationV1,
+  batchV1,
+  rbacV1,
+  coordinationV1,
+  discoveryV1,
+]);
 
 export interface GroupInfo {
   /** '' for the core group. */

@@ -5,6 +5,7 @@ import { isObject, type KubeObject } from '../../api/types';
 import { ApiError, errors } from '../errors';
 import { readBody } from '../http/body';
 import { BODY_MEDIA_TYPES, mediaType, type BodyFormat } from '../negotiation';
+import { checkNestingDepth, metadataTypeError } from '../registry/body-shape';
 import { apiVersionOf } from '../registry/codec';
 import type { ResourceContext } from './request-context';
 
@@ -22,6 +23,12 @@ function parseJson(text: string): unknown {
 }
 
 export async function decodeBody(ctx: ResourceContext, allowed: readonly BodyFormat[]): Promise<DecodedBody> {
+  const decoded = await decodeRaw(ctx, allowed);
+  checkNestingDepth(decoded.value);
+  return decoded;
+}
+
+async function decodeRaw(ctx: ResourceContext, allowed: readonly BodyFormat[]): Promise<DecodedBody> {
   const raw = await readBody(ctx.req);
   const type = mediaType(ctx.req.headers['content-type']) || 'application/json';
   const format = BODY_MEDIA_TYPES[type];
@@ -41,7 +48,7 @@ export async function decodeBody(ctx: ResourceContext, allowed: readonly BodyFor
     case 'apply-patch': {
       const text = raw.toString('utf8');
       try {
-        return { format, value: parseYaml(text, { strict: true, uniqueKeys: true }) };
+        return { format, value: parseYaml(text, { strict: true, uniqueKeys: true, logLevel: 'error' }) };
       } catch (e) {
         throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
       }
@@ -56,6 +63,8 @@ export function asObjectOf(value: unknown, def: Pick<ResourceDef, 'group' | 'ver
   if (!isObject(value)) throw errors.badRequest('the request body must be a JSON object');
   const want = bodyKind ?? { kind: def.kind, group: def.group, version: def.version };
   const wantApiVersion = apiVersionOf({ group: want.group ?? def.group, version: want.version ?? def.version });
+  const shapeError = metadataTypeError(value);
+  if (shapeError) throw errors.badRequest(shapeError);
   const kind = value.kind;
   const apiVersion = value.apiVersion;
   if (kind === undefined || kind === '') throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(value).slice(0, 200)}'`);

@@ -2,10 +2,10 @@
 import type { ResourceDef } from '../../api/resource-def';
 import type { KubeObject } from '../../api/types';
 import { ApiError, errors, toApiError } from '../errors';
-import { writeJson } from '../http/respond';
+import { writeJson, writeRawJson } from '../http/respond';
 import { responseTarget, wantsYaml, type ResponseTarget } from '../negotiation';
-import { apiVersionOf } from '../registry/codec';
-import { listObjects, type ObjectFilter } from '../registry/list';
+import { apiVersionOf, rawObjectJson } from '../registry/codec';
+import { listItem, listObjects, type ObjectFilter } from '../registry/list';
 import { watchObjects, type ApiWatchEvent } from '../registry/watch';
 import type { IncludeObject } from '../machinery';
 import type { ResourceContext } from './request-context';
@@ -26,11 +26,6 @@ function partialMetadata(obj: KubeObject, metaVersion: string) {
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: obj.metadata };
 }
 
-/** Items in a List carry no kind/apiVersion, as upstream encodes them. */
-function listItem(obj: KubeObject): KubeObject {
-  const { kind: _k, apiVersion: _a, ...rest } = obj;
-  return rest as KubeObject;
-}
 
 export function buildFilter(ctx: ResourceContext): ObjectFilter | undefined {
   const m = ctx.services.machinery;
@@ -61,8 +56,14 @@ function shapeRowObject(obj: unknown, t: ResponseTarget): unknown {
 
 export async function handleGet(ctx: ResourceContext): Promise<void> {
   const t = target(ctx);
-  const obj = await ctx.store.get(ctx.info.namespace, ctx.info.name!);
   const yaml = wantsYaml(ctx.req.headers.accept);
+  if (t.shape === 'object' && !yaml) {
+    const kv = await ctx.store.getKv(ctx.info.namespace, ctx.info.name!);
+    if (!kv) throw errors.notFound(ctx.def.group, ctx.def.resource, ctx.info.name!);
+    const raw = rawObjectJson(kv, ctx.def, true);
+    if (raw !== undefined) return writeRawJson(ctx.res, 200, raw);
+  }
+  const obj = await ctx.store.get(ctx.info.namespace, ctx.info.name!);
   if (t.shape === 'table') return writeJson(ctx.res, 200, tableOf(ctx, t, [obj], { resourceVersion: obj.metadata.resourceVersion }));
   if (t.shape === 'metadata') return writeJson(ctx.res, 200, partialMetadata(obj, t.metaVersion));
   writeJson(ctx.res, 200, obj, { yaml });
@@ -82,7 +83,9 @@ function parseLimit(q: URLSearchParams): number | undefined {
 export async function handleList(ctx: ResourceContext): Promise<void> {
   const t = target(ctx);
   const q = ctx.query;
+  const yaml = wantsYaml(ctx.req.headers.accept);
   const page = await listObjects(ctx.store, {
+    raw: t.shape === 'object' && !yaml,
     namespace: ctx.info.namespace,
     filter: buildFilter(ctx),
     limit: parseLimit(q),
@@ -95,7 +98,9 @@ export async function handleList(ctx: ResourceContext): Promise<void> {
   if (t.shape === 'metadata') {
     return writeJson(ctx.res, 200, { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${t.metaVersion}`, metadata: listMeta, items: page.items.map((o) => partialMetadata(o, t.metaVersion)) });
   }
-  writeJson(ctx.res, 200, { kind: ctx.def.listKind ?? `${ctx.def.kind}List`, apiVersion: apiVersionOf(ctx.def), metadata: listMeta, items: page.items.map(listItem) }, { yaml: wantsYaml(ctx.req.headers.accept) });
+  const head = { kind: ctx.def.listKind ?? `${ctx.def.kind}List`, apiVersion: apiVersionOf(ctx.def), metadata: listMeta };
+  if (page.rawItems) return writeRawJson(ctx.res, 200, `${JSON.stringify(head).slice(0, -1)},"items":[${page.rawItems.join(',')}]}`);
+  writeJson(ctx.res, 200, { ...head, items: page.items.map(listItem) }, { yaml });
 }
 
 function watchTimeoutMs(ctx: ResourceContext): number {

@@ -1,6 +1,7 @@
 // Everything one resource request handler needs, resolved once per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceDef, SubresourceDef } from '../../api/resource-def';
+import type { KubeObject } from '../../api/types';
 import type { Logger } from '../../log/logger';
 import type { AdmissionPlugin } from '../authorization';
 import type { CatalogView } from '../catalog-view';
@@ -14,6 +15,16 @@ export interface UserInfo {
   readonly uid?: string;
 }
 
+/** What a create-only resource's handler gets: the validated body, the caller and the URL namespace. */
+export interface CreateOnlyRequest {
+  readonly object: KubeObject;
+  readonly user: UserInfo;
+  readonly namespace?: string;
+}
+
+/** Answers a create of a resource that is never stored (ResourceDef.createOnly): returns the response object. */
+export type CreateOnlyHandler = (req: CreateOnlyRequest) => Promise<KubeObject>;
+
 export interface ServerServices {
   readonly catalog: CatalogView;
   readonly stores: ReadonlyMap<ResourceDef, Store>;
@@ -22,6 +33,8 @@ export interface ServerServices {
   readonly log: Logger;
   /** Admission plugins, run in order on create/update/delete after the object is built. */
   readonly admission?: readonly AdmissionPlugin[];
+  /** Handlers of create-only resources (ResourceDef.createOnly) by `group/resource`. */
+  readonly createOnly?: ReadonlyMap<string, CreateOnlyHandler>;
   /** Default watch timeout range in seconds (upstream: 30–60 min). */
   readonly watchTimeoutSeconds?: readonly [number, number];
   /** Bookmark interval for watches that allow them. */

@@ -1,9 +1,10 @@
 // CREATE, UPDATE (PUT), PATCH (json, merge, strategic, apply), DELETE and DELETECOLLECTION.
 import { isObject, type KubeObject } from '../../api/types';
 import { admitNamespace } from '../admission/namespace-lifecycle';
-import { errors } from '../errors';
+import { ApiError, errors } from '../errors';
 import { writeJson } from '../http/respond';
 import type { BodyFormat } from '../negotiation';
+import { checkBodyShape } from '../registry/body-shape';
 import { listObjects } from '../registry/list';
 import type { DeleteOpts } from '../registry/store';
 import { buildFilter } from './read';
@@ -57,6 +58,7 @@ function checkFields(ctx: ResourceContext, obj: unknown, mode: FieldValidation):
 
 export async function handleCreate(ctx: ResourceContext): Promise<void> {
   if (ctx.info.name !== undefined && !ctx.sub) throw errors.methodNotAllowed('POST', ctx.def.kind);
+  if (ctx.def.createOnly) return handleCreateOnly(ctx);
   const body = await decodeBody(ctx, OBJECT_FORMATS);
   const obj = asObjectOf(body.value, ctx.def);
   const mode = fieldValidation(ctx.query);
@@ -68,6 +70,22 @@ export async function handleCreate(ctx: ResourceContext): Promise<void> {
   const now = ctx.services.now();
   const created = await ctx.store.create(ctx.info.namespace, obj, { dryRun: isDry, track: (old, next) => ctx.services.machinery.trackUpdate(ctx.def, old, next, manager, now) });
   writeJson(ctx.res, 201, created, { warnings });
+}
+
+/** A resource that is never stored (reviews): defaults and validation, then the registered handler answers. */
+async function handleCreateOnly(ctx: ResourceContext): Promise<void> {
+  const handler = ctx.services.createOnly?.get(`${ctx.def.group}/${ctx.def.resource}`);
+  if (!handler) throw new ApiError(404, 'NotFound', `${ctx.def.resource} are not served by this k3ts server`);
+  const body = await decodeBody(ctx, OBJECT_FORMATS);
+  const obj = asObjectOf(body.value, ctx.def);
+  const warnings = checkFields(ctx, obj, fieldValidation(ctx.query));
+  dryRun(ctx.query);
+  const s = ctx.def.strategy;
+  s.defaults?.(obj);
+  const problems = s.validate?.(obj) ?? [];
+  if (problems.length > 0) throw errors.invalid(ctx.def.group, ctx.def.kind, String(obj.metadata.name ?? ''), problems);
+  const answer = await handler({ object: obj, user: ctx.user, namespace: ctx.info.namespace });
+  writeJson(ctx.res, 201, answer, { warnings });
 }
 
 export async function handleUpdate(ctx: ResourceContext): Promise<void> {
@@ -142,6 +160,7 @@ export async function handlePatch(ctx: ResourceContext): Promise<void> {
       if (!current) throw errors.notFound(ctx.def.group, ctx.def.resource, name);
       const patched = m.patch(body.format as 'json-patch' | 'merge-patch' | 'strategic-merge-patch', ctx.def, current, body.value);
       if (!isObject(patched) || !isObject(patched.metadata)) throw errors.badRequest('the patch removed the object metadata');
+      checkBodyShape(patched);
       warnings = checkFields(ctx, patched, mode);
       await admit(ctx, 'update', patched, current, isDry);
       return patched;

@@ -9,10 +9,25 @@ export interface RespondOptions {
   readonly yaml?: boolean;
 }
 
+/** Upstream's limits: each warning text is cut at 256 characters, all of them at 4 KiB. */
+const WARNING_TEXT_LIMIT = 256;
+const WARNINGS_TOTAL_LIMIT = 4096;
+
 function warningHeaders(warnings: readonly string[] | undefined): Record<string, string[]> {
   if (!warnings || warnings.length === 0) return {};
-  // RFC 7234 warning header form upstream uses: 299 - "<text>"
-  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
+  // RFC 7234 warning header form upstream uses: 299 - "<text>". The quoted text is sent as UTF-8
+  // bytes (as Go does); control characters are escaped, since a header may not carry them.
+  const values: string[] = [];
+  let total = 0;
+  for (const w of new Set(warnings)) {
+    const text = w.length > WARNING_TEXT_LIMIT ? `${w.slice(0, WARNING_TEXT_LIMIT)}...` : w;
+    const quoted = JSON.stringify(text).replace(/\x7f/g, '\\u007f');
+    const value = `299 - ${Buffer.from(quoted, 'utf8').toString('latin1')}`;
+    if (total + value.length > WARNINGS_TOTAL_LIMIT) break;
+    total += value.length;
+    values.push(value);
+  }
+  return { Warning: values };
 }
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, opts: RespondOptions = {}): void {
@@ -27,6 +42,12 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, opts
     'Cache-Control': 'no-cache, private',
     ...warningHeaders(opts.warnings),
   });
+  res.end(text);
+}
+
+/** Writes JSON text the caller already serialized. */
+export function writeRawJson(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
 

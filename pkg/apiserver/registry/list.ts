@@ -2,7 +2,14 @@
 import type { KubeObject } from '../../api/types';
 import { isStorageError } from '../../storage/errors';
 import { ApiError, errors, toApiError } from '../errors';
+import { rawObjectJson } from './codec';
 import type { Store } from './store';
+
+/** Items in a List carry no kind/apiVersion, as upstream encodes them. */
+export function listItem(obj: KubeObject): KubeObject {
+  const { kind: _k, apiVersion: _a, ...rest } = obj;
+  return rest as KubeObject;
+}
 
 export type ObjectFilter = (obj: KubeObject) => boolean;
 
@@ -13,10 +20,14 @@ export interface ListQuery {
   readonly continueToken?: string;
   readonly resourceVersion?: string;
   readonly resourceVersionMatch?: string;
+  /** Return items as JSON text (rawItems) instead of objects, parsing only what a filter needs. */
+  readonly raw?: boolean;
 }
 
 export interface ListPage {
   readonly items: KubeObject[];
+  /** With `raw`: each item's JSON text, without kind/apiVersion (as upstream encodes list items). */
+  readonly rawItems?: string[];
   readonly resourceVersion: string;
   readonly continueToken?: string;
   readonly remainingItemCount?: number;
@@ -66,6 +77,8 @@ export async function listObjects(store: Store, q: ListQuery): Promise<ListPage>
   }
   const prefix = store.prefix(q.namespace);
   const items: KubeObject[] = [];
+  const rawItems: string[] = [];
+  let count = 0;
   let readAt = revision;
   let more = false;
   try {
@@ -76,16 +89,22 @@ export async function listObjects(store: Store, q: ListQuery): Promise<ListPage>
       readAt = page.revision;
       let stoppedEarly = false;
       for (const kv of page.kvs) {
-        const obj = store.decode(kv);
         start = kv.key;
-        if (q.filter && !q.filter(obj)) continue;
-        items.push(obj);
-        if (limit && items.length === limit) {
+        if (q.raw && !q.filter) {
+          rawItems.push(rawObjectJson(kv, store.def, false) ?? JSON.stringify(listItem(store.decode(kv))));
+        } else {
+          const obj = store.decode(kv);
+          if (q.filter && !q.filter(obj)) continue;
+          if (q.raw) rawItems.push(JSON.stringify(listItem(obj)));
+          else items.push(obj);
+        }
+        count++;
+        if (limit && count === limit) {
           stoppedEarly = kv !== page.kvs[page.kvs.length - 1] || page.more;
           break;
         }
       }
-      if (limit && items.length === limit) {
+      if (limit && count === limit) {
         more = stoppedEarly;
         break;
       }
@@ -99,5 +118,5 @@ export async function listObjects(store: Store, q: ListQuery): Promise<ListPage>
     throw toApiError(e, { group: store.group, resource: store.def.resource });
   }
   const rv = String(readAt);
-  return { items, resourceVersion: rv, ...(more && start !== undefined ? { continueToken: encodeContinue({ rv: readAt, start }) } : {}) };
+  return { items, ...(q.raw ? { rawItems } : {}), resourceVersion: rv, ...(more && start !== undefined ? { continueToken: encodeContinue({ rv: readAt, start }) } : {}) };
 }

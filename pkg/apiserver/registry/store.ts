@@ -278,7 +278,7 @@ export class Store {
       if (unchanged) return { object: current, created: false };
       if (opts.dryRun) return { object: { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } }, created: false };
       // An update that clears the last finalizer of an object being deleted completes the deletion.
-      if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0 && !this.gracePending(next)) {
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0 && !this.gracePending(next) && (this.def.strategy.pendingFinalizers?.(next).length ?? 0) === 0) {
         try {
           const res = await this.ctx.backend.delete(this.key(namespace, name), { expectedModRevision: kv!.modRevision });
           return { object: { ...next, metadata: { ...next.metadata, resourceVersion: String(res.revision) } }, created: false };
@@ -323,9 +323,10 @@ export class Store {
       const grace = opts.gracePeriodSeconds ?? this.def.strategy.defaultGracePeriodSeconds?.(current) ?? 0;
       const now = this.ctx.now();
       let mark = false;
-      if (finalizers.size > 0) {
+      const held = (this.def.strategy.pendingFinalizers?.(current).length ?? 0) > 0;
+      if (finalizers.size > 0 || held) {
         mark = true;
-        meta.finalizers = [...finalizers];
+        if (finalizers.size > 0) meta.finalizers = [...finalizers];
         if (!meta.deletionTimestamp) {
           meta.deletionTimestamp = rfc3339(now);
           meta.deletionGracePeriodSeconds = 0;
@@ -343,6 +344,7 @@ export class Store {
         meta.deletionGracePeriodSeconds = 0;
       }
       if (mark) {
+        this.def.strategy.prepareForDeletion?.(next);
         if (deepEqual(next, current)) return { object: current, deleted: false };
         if (opts.dryRun) return { object: next, deleted: false };
         try {

@@ -2,6 +2,8 @@
 // object that stops matching is DELETED for this watcher, one that starts matching is ADDED).
 import type { KubeObject } from '../../api/types';
 import type { WatchEvent } from '../../storage/backend';
+import { CompactedError } from '../../storage/errors';
+import { errors } from '../errors';
 import { listObjects, parseRv, type ObjectFilter } from './list';
 import type { Store } from './store';
 
@@ -68,7 +70,14 @@ export async function watchObjects(store: Store, q: WatchQuery, signal: AbortSig
   async function* events(): AsyncGenerator<ApiWatchEvent> {
     let next = firstBatch;
     for (;;) {
-      const r = await next;
+      let r: IteratorResult<readonly WatchEvent[]>;
+      try {
+        r = await next;
+      } catch (e) {
+        // Name the version the client sent (upstream: "too old resource version: <rv> (<oldest>)").
+        if (e instanceof CompactedError) throw errors.gone(`too old resource version: ${from - 1} (${e.compacted + 1})`);
+        throw e;
+      }
       if (r.done) return;
       for (const ev of r.value) {
         const api = toApiEvent(store, ev, q.filter);

@@ -41,13 +41,14 @@ export function preserveStatus(obj: KubeObject, old: KubeObject): void {
 
 const STATUS_META_FROM_OLD = ['labels', 'annotations', 'finalizers', 'ownerReferences', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const;
 
-/** Keep everything but `status` (and resourceVersion) from the stored object. */
-export function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
+/** Keep everything but `status` (and resourceVersion, and the metadata fields in `writable`) from the stored object. */
+export function keepAllButStatus(obj: KubeObject, old: KubeObject, writable: readonly string[] = []): void {
   for (const k of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete obj[k];
   for (const [k, v] of Object.entries(old)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) obj[k] = clone(v);
   const meta: Record<string, unknown> = obj.metadata;
   const oldMeta: Record<string, unknown> = old.metadata;
   for (const k of STATUS_META_FROM_OLD) {
+    if (writable.includes(k)) continue;
     if (oldMeta[k] === undefined) delete meta[k];
     else meta[k] = clone(oldMeta[k]);
   }
@@ -58,13 +59,15 @@ export interface StatusStrategyOptions {
   readonly validateStatus?: (obj: KubeObject, old: KubeObject) => FieldError[];
   /** Extra mutation after the spec was restored (e.g. defaults on status). */
   readonly prepare?: (obj: KubeObject, old: KubeObject) => void;
+  /** Metadata fields a status write may change (deployments: annotations, where the revision lives). */
+  readonly writableMetadata?: readonly string[];
 }
 
 /** `<resource>/status`: only status changes; metadata and spec come from the stored object. */
 export function statusStrategy(opts: StatusStrategyOptions = {}): Strategy {
   return Object.freeze({
     prepareForUpdate(obj: KubeObject, old: KubeObject) {
-      keepAllButStatus(obj, old);
+      keepAllButStatus(obj, old, opts.writableMetadata);
       opts.prepare?.(obj, old);
     },
     validateUpdate(obj: KubeObject, old: KubeObject) {

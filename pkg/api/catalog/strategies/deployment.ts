@@ -65,7 +65,9 @@ export const deploymentStrategy: Strategy = Object.freeze({
   generationPaths: Object.freeze(['spec', 'metadata.annotations']),
 });
 
-export const deploymentStatusStrategy: Strategy = statusStrategy({ validateStatus: nonNegativeStatusFields(DEPLOYMENT_STATUS_COUNTERS) });
+// As upstream, deployments/status keeps spec and labels but takes annotations: the deployment
+// controller records the revision there without bumping the generation.
+export const deploymentStatusStrategy: Strategy = statusStrategy({ validateStatus: nonNegativeStatusFields(DEPLOYMENT_STATUS_COUNTERS), writableMetadata: ['annotations'] });
 
 function validateReplicaSet(obj: KubeObject): FieldError[] {
   const errs = metaValidator(true, nameIsDNSSubdomain)(obj);

@@ -51,7 +51,16 @@ export const namespaceStrategy: Strategy = Object.freeze({
   },
   validate,
   validateUpdate: (obj: KubeObject, old: KubeObject) => validateObjectMetaUpdate(obj.metadata, old.metadata),
+  pendingFinalizers,
+  prepareForDeletion(obj: KubeObject) {
+    obj.status = { ...(asObject(obj.status) ?? {}), phase: 'Terminating' };
+  },
 });
+
+/** spec.finalizers: the namespace controller removes `kubernetes` once the namespace is empty. */
+function pendingFinalizers(obj: KubeObject): string[] {
+  return (asArray(asObject(obj.spec)?.finalizers) ?? []).filter((f): f is string => typeof f === 'string');
+}
 
 export const namespaceStatusStrategy: Strategy = statusStrategy({
   validateStatus(obj) {

@@ -1,0 +1,70 @@
+// The controller manager inside `k3ts server`: a client of the server's own API (HTTPS, the
+// system:kube-controller-manager client certificate), campaigning for the kube-system Lease
+// `k3ts-controller-manager` so that among several servers on one datastore only the holder runs
+// the controllers; losing the lease stops them, and this server campaigns again.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HttpsTransport, RestClient, systemClock, type Clock } from '../client';
+import { ControllerManager, LeaderElector } from '../controller';
+import { builtinControllers } from '../controllers';
+import type { Logger } from '../log/logger';
+
+export const CONTROLLER_MANAGER_LEASE = 'k3ts-controller-manager';
+export const LEADER_ELECTION_NAMESPACE = 'kube-system';
+
+export interface ControllersConfig {
+  /** server/tls: server-ca.crt and client-controller.crt/.key are read from here. */
+  readonly tlsDir: string;
+  /** `https://127.0.0.1:6443`: where this server's API answers locally. */
+  readonly apiServer: string;
+  /** holderIdentity in the Lease (default `<node name>_<uuid>`, as upstream's hostname_uuid). */
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+}
+
+export interface RunningControllers {
+  readonly identity: string;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+export function controllerIdentity(nodeName: string): string {
+  return `${nodeName}_${randomUUID()}`;
+}
+
+export async function startControllers(cfg: ControllersConfig, log: Logger, clock: Clock = systemClock): Promise<RunningControllers> {
+  const [caPem, certPem, keyPem] = await Promise.all(['server-ca.crt', 'client-controller.crt', 'client-controller.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
+  const client = new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem, keyPem }), userAgent: 'kube-controller-manager' });
+  const manager = new ControllerManager({ client, clock, log, controllers: builtinControllers({ rootCaPem: caPem }) });
+  const elector = new LeaderElector({
+    client,
+    clock,
+    log: log.child('leader-election'),
+    namespace: LEADER_ELECTION_NAMESPACE,
+    name: CONTROLLER_MANAGER_LEASE,
+    identity: cfg.identity,
+    leaseDurationMs: cfg.leaseDurationMs,
+    renewDeadlineMs: cfg.renewDeadlineMs,
+    retryPeriodMs: cfg.retryPeriodMs,
+  });
+  const abort = new AbortController();
+  log.info('controller manager campaigning for leadership', { lease: `${LEADER_ELECTION_NAMESPACE}/${CONTROLLER_MANAGER_LEASE}`, identity: cfg.identity });
+  const running = elector.run(abort.signal, {
+    onStartedLeading: (signal) => manager.run(signal),
+    onNewLeader: (id) => {
+      if (id !== cfg.identity) log.info('another server leads the controllers', { leader: id });
+    },
+  });
+  return {
+    identity: cfg.identity,
+    isLeader: () => elector.isLeader(),
+    async stop() {
+      abort.abort();
+      await running;
+      client.close();
+    },
+  };
+}
