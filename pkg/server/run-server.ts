@@ -14,6 +14,7 @@ import { serverConfig, type ServerFlagValues } from './server-config';
 import { controllerIdentity, startControllers } from './start-controllers';
 import { prepareTokenSecurity } from './token-security';
 import { untilAborted } from './until-aborted';
+import { shareClusterIdentity } from './share-cluster-identity';
 
 export interface RunContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -40,7 +41,8 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
   try {
     const { registry, machinery } = createMachinery();
     const k = KUBERNETES_VERSION;
-    const security = await prepareTokenSecurity(cfg, backend, log);
+    const cfgWithToken = await shareClusterIdentity(cfg, flags, backend, log);
+    const security = await prepareTokenSecurity(cfgWithToken, backend, log);
     const controlPlane = await startControlPlane(cfg, {
       backend: security.backend,
       authenticators: security.authenticators,

@@ -16,6 +16,14 @@ export function registerListContract(ctx: ContractContext): void {
       return last;
     }
 
+    it('lists the latest state even before the first write (a fresh store is at revision 0)', async () => {
+      const { b, p } = ctx.current();
+      const before = await b.currentRevision();
+      const r = await b.list(`${p}none/`, { limit: 1 });
+      expect(r.kvs).toEqual([]);
+      expect(r.revision).toBeGreaterThanOrEqual(before);
+    });
+
     it('lists only keys under the prefix, in byte order, with values', async () => {
       const { b, p } = ctx.current();
       const last = await seed();

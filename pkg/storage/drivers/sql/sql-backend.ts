@@ -139,9 +139,11 @@ export class SqlBackend implements Backend {
     this.ensureOpen();
     validateKey(prefix, true);
     const { current, compacted } = await this.revisions();
-    const at = opts?.revision && opts.revision > 0 ? opts.revision : current;
+    const explicit = opts?.revision !== undefined && opts.revision > 0;
+    const at = explicit ? opts.revision! : current;
     if (at > current) throw new FutureRevisionError(at, current);
-    if (at <= compacted) throw new CompactedError(at, compacted);
+    // The latest state is always readable (an empty store is at revision 0 = compacted 0).
+    if (explicit && at <= compacted) throw new CompactedError(at, compacted);
     const limit = opts?.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
     const rows = await this.run(this.q.list(prefix, at, opts?.continueFrom, limit > 0 ? limit + 1 : 0));
     const more = limit > 0 && rows.length > limit;
