@@ -94,10 +94,13 @@ describe('ReplicaSet controller', () => {
   it('adopts matching orphans and releases pods that stop matching', async () => {
     const orphan = await api(RESOURCES.pods).create({ metadata: { name: 'adoptee', namespace: NS, labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     const rs = await api(RESOURCES.replicasets).create(rsBody('adopt', 2));
-    await eventually(async () => (await podsOf('adopt')).length === 2, 'two pods');
-    const adopted = await api(RESOURCES.pods).get(NS, 'adoptee');
+    // The informer may see the orphan after the ReplicaSet's first sync, so wait for the adoption itself.
+    const adopted = await eventually(async () => {
+      const p = await api(RESOURCES.pods).get(NS, 'adoptee');
+      return p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid ? p : undefined;
+    }, 'the orphan to be adopted');
     expect(adopted.metadata.uid).toBe(orphan.metadata.uid);
-    expect(adopted.metadata.ownerReferences?.[0]?.uid).toBe(rs.metadata.uid);
+    await eventually(async () => (await podsOf('adopt')).length === 2, 'two pods');
     await api(RESOURCES.pods).patch(NS, 'adoptee', 'merge', { metadata: { labels: { app: 'elsewhere' } } });
     await eventually(async () => !(await api(RESOURCES.pods).get(NS, 'adoptee')).metadata.ownerReferences?.length, 'the pod to be released');
     await eventually(async () => (await podsOf('adopt')).length === 2, 'a replacement for the released pod');
