@@ -3,8 +3,11 @@
 //    bootstrap policy plus many extra bindings (the per-request cost, with no datastore read);
 // 2. end to end: two built servers side by side, one with --authorization-mode=AlwaysAllow and one
 //    with RBAC,Node, the same load (as user bench-user, bound to `edit` in namespace bench) run in
-//    alternating short rounds so machine noise hits both alike; median req/s per side and the ratio.
+//    alternating short rounds so machine noise hits both alike; median req/s per side and the ratio,
+//    and the server process's CPU time per request (from /proc, robust against other load).
 // Usage: npx tsx bench/authorization.ts [rounds] [seconds-per-round]
+// K3TS_BENCH_MODES="AlwaysAllow;AlwaysAllow" compares a mode with itself (how much the two server
+// slots differ by noise alone).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -25,6 +28,7 @@ const rounds = Number(process.argv[2] ?? 6);
 const seconds = Number(process.argv[3] ?? 1);
 const bin = path.resolve(__dirname, '..', 'dist', 'k3ts');
 const RBAC = 'rbac.authorization.k8s.io';
+const modes = (process.env.K3TS_BENCH_MODES ?? 'AlwaysAllow;RBAC,Node').split(';');
 
 async function inProcess(): Promise<string> {
   const backend = new MemoryBackend();
@@ -86,7 +90,15 @@ function request(agent: https.Agent, t: Target, method: string, p: string, body?
   });
 }
 
-async function load(t: Target, concurrency: number, ms: number, make: () => { method: string; path: string; body?: string; expect: number }): Promise<number> {
+/** CPU seconds (user + system, all threads) the process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100 Hz on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function load(t: Target, concurrency: number, ms: number, make: () => { method: string; path: string; body?: string; expect: number }): Promise<{ rps: number; n: number }> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency });
   let n = 0;
   const end = performance.now() + ms;
@@ -102,7 +114,7 @@ async function load(t: Target, concurrency: number, ms: number, make: () => { me
     }),
   );
   agent.destroy();
-  return n / ((performance.now() - start) / 1000);
+  return { rps: n / ((performance.now() - start) / 1000), n };
 }
 
 interface Server {
@@ -118,13 +130,20 @@ async function startServer(mode: string): Promise<Server> {
   const kubeconfig = path.join(dir, 'kc.yaml');
   const child = spawn(bin, ['server', '-d', path.join(dir, 'data'), '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '-o', kubeconfig, '--disable-agent', '--authorization-mode', mode], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (b: Buffer) => {
-      log += b.toString();
-      if (log.includes('k3ts server is ready')) resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (b: Buffer) => {
+        log += b.toString();
+        if (log.includes('k3ts server is ready')) resolve();
+      });
+      child.on('error', reject);
+      child.on('exit', (c) => reject(new Error(`server exited ${c}: ${log}`)));
     });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}: ${log}`)));
-  });
+  } catch (e) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const kc = parseYaml(fs.readFileSync(kubeconfig, 'utf8')) as { clusters: [{ cluster: Record<string, string> }]; users: [{ user: Record<string, string> }] };
   const b64 = (s: string) => Buffer.from(s, 'base64').toString();
   const admin: Target = { port, ca: b64(kc.clusters[0].cluster['certificate-authority-data']!), cert: b64(kc.users[0].user['client-certificate-data']!), key: b64(kc.users[0].user['client-key-data']!) };
@@ -150,8 +169,9 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   if (!fs.existsSync(bin)) throw new Error(`${bin} missing: npm run build first`);
   console.log(`RBAC,Node decision cost in process (bootstrap policy + 500 RoleBindings in 100 namespaces):\n${await inProcess()}`);
-  const servers = [await startServer('AlwaysAllow'), await startServer('RBAC,Node')];
+  const servers: Server[] = [];
   try {
+    for (const m of modes.slice(0, 2)) servers.push(await startServer(m));
     let serial = 0;
     const phases: [string, () => { method: string; path: string; body?: string; expect: number }][] = [
       ['GET one pod', () => ({ method: 'GET', path: '/api/v1/namespaces/bench/pods/p7', expect: 200 })],
@@ -160,18 +180,28 @@ async function main(): Promise<void> {
     ];
     console.log(`end to end, as bench-user (edit in bench), 4 clients, ${rounds} alternating rounds of ${seconds} s, ${os.cpus().length} cores; median req/s:`);
     for (const [name, make] of phases) {
-      const rps = new Map<string, number[]>(servers.map((s) => [s.mode, []]));
+      const rps: number[][] = [[], []];
+      const cpu = [0, 0];
+      const requests = [0, 0];
       for (let r = 0; r < rounds; r++) {
-        for (const s of r % 2 ? [...servers].reverse() : servers) rps.get(s.mode)!.push(await load(s.user, 4, seconds * 1000, make));
+        for (const i of r % 2 ? [1, 0] : [0, 1]) {
+          const pid = servers[i]!.child.pid!;
+          const before = cpuSeconds(pid);
+          const res = await load(servers[i]!.user, 4, seconds * 1000, make);
+          cpu[i] += cpuSeconds(pid) - before;
+          requests[i] += res.n;
+          rps[i]!.push(res.rps);
+        }
       }
-      const off = median(rps.get('AlwaysAllow')!);
-      const on = median(rps.get('RBAC,Node')!);
-      console.log(`  ${name.padEnd(18)} AlwaysAllow ${off.toFixed(0).padStart(6)}  RBAC,Node ${on.toFixed(0).padStart(6)}  ratio ${(on / off).toFixed(3)}`);
+      const [a, b] = [median(rps[0]!), median(rps[1]!)];
+      const [ca, cb] = [(cpu[0]! / requests[0]!) * 1e6, (cpu[1]! / requests[1]!) * 1e6];
+      console.log(`  ${name.padEnd(18)} ${modes[0]} ${a.toFixed(0).padStart(6)} req/s ${ca.toFixed(0).padStart(5)} µs CPU/req  ${modes[1]} ${b.toFixed(0).padStart(6)} req/s ${cb.toFixed(0).padStart(5)} µs CPU/req  ratio ${(b / a).toFixed(3)} (CPU ${(cb / ca).toFixed(3)})`);
     }
   } finally {
     for (const s of servers) {
+      const exited = new Promise((r) => s.child.on('exit', r));
       s.child.kill('SIGTERM');
-      await new Promise((r) => s.child.on('exit', r));
+      await exited;
       fs.rmSync(s.dir, { recursive: true, force: true });
     }
   }

@@ -1,6 +1,6 @@
 // Authorization with the real kubectl against the built dist/k3ts: users from client certificates
-// signed by the cluster's client CA, RBAC bindings, `kubectl auth can-i` / `whoami`, escalation
-// prevention and the node authorizer.
+// signed by the cluster's client CA, RBAC bindings, `kubectl auth can-i` / `whoami`, impersonation,
+// escalation prevention and the node authorizer.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,8 +70,13 @@ describe('authorization with kubectl', () => {
     const listB = await ok('jane', ['auth', 'can-i', '--list', '-n', 'b']);
     expect(listB).not.toMatch(/deployments/);
     expect(listB).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s/m);
-    // The admin (system:masters) may do anything, and may ask on behalf of others.
+    // The admin (system:masters) may do anything, including acting as someone else.
     expect((await s.kubectl(['auth', 'can-i', '*', '*', '--all-namespaces'])).stdout.trim()).toBe('yes');
+    expect((await s.kubectl(['auth', 'can-i', 'create', 'deployments', '-n', 'a', '--as=jane', '--as-group=dev'])).stdout.trim()).toBe('yes');
+    expect((await s.kubectl(['auth', 'can-i', 'create', 'deployments', '-n', 'b', '--as=jane', '--as-group=dev'])).stdout.trim()).toBe('no');
+    expect(await ok('admin', ['auth', 'whoami', '--as=system:serviceaccount:a:builder', '-o', 'jsonpath={.status.userInfo.groups}'])).toBe('["system:serviceaccounts","system:serviceaccounts:a","system:authenticated"]');
+    const impersonating = await as('jane', ['get', 'pods', '-n', 'a', '--as=ops']);
+    expect(impersonating.stderr).toContain('users "ops" is forbidden: User "jane" cannot impersonate resource "users" in API group ""');
   });
 
   it('answers kubectl auth whoami from the client certificate', async () => {

@@ -1,5 +1,8 @@
-// `k3ts agent` composition root. The kubelet, containerd supervision and pod network arrive with
-// the agent issue; until then the command refuses to pretend it joined anything.
+// `k3ts agent` composition root. The kubelet, containerd supervision and images work (they run
+// inside `k3ts server` today, see start-agent.ts); what a separate agent still lacks is the join
+// handshake: fetching /cacerts, checking the token's CA hash, and getting its kubelet client and
+// serving certificates from the server (K3s's /v1-k3s/client-kubelet.crt…). Until the server
+// serves those, the command refuses to pretend it joined anything.
 import type { FlagValues } from '../cli/flag-spec';
 import type { agentFlags } from '../cli/agent-flags';
 import { CliError } from '../cli/errors';
@@ -10,5 +13,5 @@ export interface AgentRunContext {
 }
 
 export async function runAgent(flags: FlagValues<typeof agentFlags>, _ctx: AgentRunContext): Promise<void> {
-  throw new CliError('missing-tool', `k3ts agent cannot join ${flags.server ?? 'a server'} yet: this build has no kubelet (tracked by the agent issue)`);
+  throw new CliError('missing-tool', `k3ts agent cannot join ${flags.server ?? 'a server'} yet: the server does not serve agent certificates for a join token (the agent itself runs inside "k3ts server")`);
 }

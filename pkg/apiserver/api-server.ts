@@ -14,6 +14,7 @@ import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handle
 import { writeError, writeJson, writeText } from './http/respond';
 import { aggregatedDiscoveryVersion } from './negotiation';
 import { authorizationScope, parseRequestInfo, type ResourceRequest } from './request-info';
+import { impersonatedUser } from './impersonation';
 
 /**
  * Returns the caller, undefined when this authenticator does not apply (no credentials of its
@@ -96,6 +97,8 @@ export class ApiServer {
     return undefined;
   }
 
+  private readonly authorizeOrThrow = (attrs: AuthorizationAttributes): Promise<void> => this.authorize(attrs);
+
   private async authorize(attrs: AuthorizationAttributes): Promise<void> {
     const d = await this.opts.authorizer.authorize(attrs);
     if (!d.allowed) {
@@ -132,6 +135,7 @@ export class ApiServer {
       if (isPublic || this.opts.anonymousAuth) user = ANONYMOUS;
       else throw errors.unauthorized();
     }
+    user = await impersonatedUser(req, user, this.authorizeOrThrow);
     let info;
     try {
       info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);

@@ -1,7 +1,8 @@
 // The TLS listener: serving certificate from server-ca, client certificates verified against
 // client-ca (optional at the TLS layer so health endpoints stay reachable; the API answers 401).
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ApiServer } from './api-server';
 
 export interface HttpsListenOptions {
@@ -33,6 +34,15 @@ export async function listenHttps(api: ApiServer, opts: HttpsListenOptions): Pro
     },
     (req, res) => api.handle(req, res),
   );
+  // Upgrades (pods/exec over WebSocket) pass the same filters as any request: the handler gets a
+  // response bound to the raw socket and takes the socket over once the request is authorized.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on('finish', () => socket.end());
+    api.handle(req, res);
+  });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();

@@ -7,7 +7,7 @@ import type { KubeObject } from '../api/types';
 import { allowAll, type AdmissionPlugin, type Authorizer } from '../apiserver/authorization';
 import type { Logger } from '../log/logger';
 import { privilegedGroups, UnionAuthorizer, unionRuleResolver, type DecidingAuthorizer, type RuleResolver } from './authorizer';
-import { StoreCache, type CacheSource } from './cache/store-cache';
+import { CacheGroup, StoreCache, type CacheSource } from './cache/store-cache';
 import { AuthorizationError } from './errors';
 import { NodeAuthorizer } from './node/node-authorizer';
 import { NodeGraph } from './node/node-graph';
@@ -104,13 +104,15 @@ export async function startAuthorization(cfg: AuthorizationConfig, deps: Authori
     }
   }
   const authorizer = new UnionAuthorizer(parts);
-  for (const c of caches) c.start();
+  // One watch for all the caches: each write then wakes one watcher, not six.
+  const group = new CacheGroup(caches, { log: log.child('cache') });
+  group.start();
   const stopAll = async () => {
     await aggregation?.stop();
-    await Promise.all(caches.map((c) => c.stop()));
+    await group.stop();
   };
   try {
-    await Promise.all(caches.map((c) => c.synced));
+    await group.synced;
     if (aggregation) {
       await aggregation.settle();
       aggregation.start();

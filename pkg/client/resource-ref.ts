@@ -51,4 +51,7 @@ export const RESOURCES = Object.freeze({
   replicasets: ref('apps', 'v1', 'replicasets', 'ReplicaSet', true),
   deployments: ref('apps', 'v1', 'deployments', 'Deployment', true),
   leases: ref('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  services: ref('', 'v1', 'services', 'Service', true),
+  endpoints: ref('', 'v1', 'endpoints', 'Endpoints', true),
+  endpointslices: ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
 });

@@ -2,14 +2,30 @@
 import type { ControllerFactory } from '../controller/controller';
 import { DEPLOYMENT_CONTROLLER, deploymentController } from './deployment/deployment-controller';
 import { GARBAGE_COLLECTOR, garbageCollector } from './garbagecollector/garbage-collector';
+import { JOB_CONTROLLER, jobController } from './job/job-controller';
+import { CRONJOB_CONTROLLER, cronJobController } from './cronjob/cronjob-controller';
+import { STATEFULSET_CONTROLLER, statefulSetController } from './statefulset/stateful-set-controller';
+import { DAEMONSET_CONTROLLER, daemonSetController } from './daemonset/daemon-set-controller';
+import { DISRUPTION_CONTROLLER, disruptionController } from './disruption/disruption-controller';
+import { RESOURCEQUOTA_CONTROLLER, resourceQuotaController } from './resource-quota/resource-quota-controller';
+import { TTL_AFTER_FINISHED_CONTROLLER, ttlAfterFinishedController } from './job/ttl-after-finished-controller';
 import { NAMESPACE_CONTROLLER, namespaceController } from './namespace/namespace-controller';
 import { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER, REPLICATION_CONTROLLER_KIND, REPLICA_SET_KIND, replicatedController } from './replicaset/replica-set-controller';
 import { ROOT_CA_CERT_PUBLISHER, rootCaCertPublisher } from './rootcacert/root-ca-cert-publisher';
 import { SERVICEACCOUNT_CONTROLLER, serviceAccountController } from './serviceaccount/serviceaccount-controller';
+import { ENDPOINTS_CONTROLLER, endpointsController } from './endpoints/endpoints-controller';
+import { ENDPOINTSLICE_CONTROLLER, endpointSliceController } from './endpointslice/endpointslice-controller';
+import { NODE_IPAM_CONTROLLER, nodeIpamController } from './node-ipam/node-ipam-controller';
+import { NODE_LIFECYCLE_CONTROLLER, nodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle/node-lifecycle-controller';
+import { TAINT_EVICTION_CONTROLLER, taintEvictionController } from './node-lifecycle/taint-eviction-controller';
 
 export interface BuiltinControllersConfig {
   /** PEM of the CA that signed the API server's certificate (published as kube-root-ca.crt). */
   readonly rootCaPem: string;
+  /** --cluster-cidr: node IPAM hands out /24s of it (default 10.42.0.0/16). */
+  readonly clusterCidr?: string;
+  /** Grace periods of the node lifecycle controller (tests shorten them). */
+  readonly nodeLifecycle?: NodeLifecycleOptions;
 }
 
 export function builtinControllers(cfg: BuiltinControllersConfig): ReadonlyMap<string, ControllerFactory> {
@@ -21,7 +37,21 @@ export function builtinControllers(cfg: BuiltinControllersConfig): ReadonlyMap<s
     [REPLICASET_CONTROLLER, replicatedController(REPLICA_SET_KIND)],
     [REPLICATIONCONTROLLER_CONTROLLER, replicatedController(REPLICATION_CONTROLLER_KIND)],
     [DEPLOYMENT_CONTROLLER, deploymentController],
+    [JOB_CONTROLLER, jobController()],
+    [TTL_AFTER_FINISHED_CONTROLLER, ttlAfterFinishedController],
+    [CRONJOB_CONTROLLER, cronJobController()],
+    [STATEFULSET_CONTROLLER, statefulSetController],
+    [DAEMONSET_CONTROLLER, daemonSetController()],
+    [DISRUPTION_CONTROLLER, disruptionController],
+    [RESOURCEQUOTA_CONTROLLER, resourceQuotaController],
+    [ENDPOINTS_CONTROLLER, endpointsController],
+    [ENDPOINTSLICE_CONTROLLER, endpointSliceController()],
+    [NODE_IPAM_CONTROLLER, nodeIpamController({ clusterCidr: cfg.clusterCidr ?? '10.42.0.0/16' })],
+    [NODE_LIFECYCLE_CONTROLLER, nodeLifecycleController(cfg.nodeLifecycle)],
+    [TAINT_EVICTION_CONTROLLER, taintEvictionController()],
   ]);
 }
 
+export { CRONJOB_CONTROLLER, DAEMONSET_CONTROLLER, DISRUPTION_CONTROLLER, JOB_CONTROLLER, RESOURCEQUOTA_CONTROLLER, STATEFULSET_CONTROLLER, TTL_AFTER_FINISHED_CONTROLLER };
 export { DEPLOYMENT_CONTROLLER, GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER, REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER, ROOT_CA_CERT_PUBLISHER, SERVICEACCOUNT_CONTROLLER };
+export { ENDPOINTS_CONTROLLER, ENDPOINTSLICE_CONTROLLER, NODE_IPAM_CONTROLLER, NODE_LIFECYCLE_CONTROLLER, TAINT_EVICTION_CONTROLLER };

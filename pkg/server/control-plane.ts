@@ -10,9 +10,15 @@ import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server'
 import type { ApiMachinery } from '../apiserver/machinery';
 import type { Authenticator, NonResourceHandler, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
 import type { AdmissionPlugin, Authorizer } from '../apiserver/authorization';
-import { Store } from '../apiserver/registry/store';
+import { Store, type StoreHooks } from '../apiserver/registry/store';
+import { createServiceAllocation, DEFAULT_SERVICE_NETWORK } from '../apiserver/allocation';
+import { systemClock } from '../client/clock';
+import { startServiceNetwork } from './start-service-network';
 import type { RuleResolver } from '../auth/authorizer';
 import { reviewHandlers } from '../auth/reviews/review-handlers';
+import { createPodBindingHandler, POD_BINDING_SUBRESOURCE } from '../apiserver/handlers/pod-binding';
+import { ensureBuiltinPriorityClasses, priorityClassStore } from '../scheduler/priority/builtin-priority-classes';
+import { PriorityAdmission } from '../scheduler/priority/priority-admission';
 import { startAuthorization, type AuthorizationStack } from '../auth/start-authorization';
 import { ensureClusterCertificates, writeKubeconfig } from '../certs';
 import type { Logger } from '../log/logger';
@@ -68,8 +74,14 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   const now = deps.now ?? (() => new Date());
   const catalog = new CatalogView(deps.resources);
   const storeCtx = { backend: deps.backend, now, newUid: () => crypto.randomUUID(), random: Math.random };
-  const stores = new Map(deps.resources.map((d) => [d, new Store(d, storeCtx)] as const));
+  // Service cluster IPs and node ports are claimed in the datastore around services writes.
+  const clock = { now: () => now().getTime(), setTimeout: systemClock.setTimeout };
+  const serviceCidr = cfg.network?.serviceCidr ?? DEFAULT_SERVICE_NETWORK.serviceCidr;
+  const allocation = createServiceAllocation({ serviceCidr, nodePortRange: cfg.network?.serviceNodePortRange ?? DEFAULT_SERVICE_NETWORK.nodePortRange }, { backend: deps.backend, clock, log: log.child('allocation') });
+  const storeHooks = new Map<string, StoreHooks>([['/services', allocation.hooks()]]);
+  const stores = new Map(deps.resources.map((d) => [d, new Store(d, storeCtx, d.storageResource ? undefined : storeHooks.get(`${d.group}/${d.resource}`))] as const));
   await ensureNamespaces(stores, log);
+  await ensureBuiltinPriorityClasses(priorityClassStore(stores), log);
   // Authorization: bootstrap RBAC policy, the authorizers' caches, ClusterRole aggregation (unless a test passes its own authorizer).
   const authz: AuthorizationStack | undefined = deps.authorizer
     ? undefined
@@ -83,10 +95,11 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
 
   let ready = false;
   const api = new ApiServer({
-    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
+    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
     authenticators: [createX509Authenticator(), ...(deps.authenticators ?? [])],
     authorizer,
-    subresources: deps.subresources,
+    // pods/binding is built in (the scheduler's write); deps may add or replace others.
+    subresources: new Map([[POD_BINDING_SUBRESOURCE, createPodBindingHandler(storeCtx)], ...(deps.subresources ?? [])]),
     nonResourceHandlers: deps.nonResourceHandlers,
     anonymousAuth: cfg.anonymousAuth,
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
@@ -102,6 +115,10 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   });
   ready = true;
   log.info('API server listening', { address: cfg.listen.address, port: https.port });
+  const serviceNetwork = await startServiceNetwork(
+    { serviceCidr, self: { ip: cfg.certs.nodeIPs[0] ?? '127.0.0.1', port: https.port } },
+    { stores, backend: deps.backend, allocation, clock, log },
+  );
 
   await writeKubeconfig(cfg.kubeconfig.file, {
     server: cfg.kubeconfigServer.replace(/:\d+$/, `:${https.port}`),
@@ -125,6 +142,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     stores,
     async stop() {
       ready = false;
+      await serviceNetwork.stop();
       await https.close();
       await authz?.stop();
     },

@@ -12,9 +12,14 @@ import { clusterReset } from './cluster-reset';
 import { startControlPlane } from './control-plane';
 import { serverConfig, type ServerFlagValues } from './server-config';
 import { controllerIdentity, startControllers } from './start-controllers';
+import { schedulerArgs, startScheduler } from './start-scheduler';
 import { prepareTokenSecurity } from './token-security';
 import { untilAborted } from './until-aborted';
 import { shareClusterIdentity } from './share-cluster-identity';
+import { startServerAgent } from '../agent/server-agent';
+import { kubeletProxySubresources, serverTlsCredentials } from '../kubelet/proxy/kubelet-proxy';
+import { disruptionSubresources } from '../controllers/disruption';
+import { resourcePolicyAdmission } from '../controllers/resource-quota';
 
 export interface RunContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -46,8 +51,11 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const controlPlane = await startControlPlane(cfg, {
       backend: security.backend,
       authenticators: security.authenticators,
-      subresources: security.subresources,
+      // pods/log and pods/exec are answered by the pod's kubelet through the API server.
+      subresources: new Map([...security.subresources, ...kubeletProxySubresources(serverTlsCredentials(cfg.paths.server.tls)), ...disruptionSubresources()]),
       nonResourceHandlers: security.nonResourceHandlers,
+      // LimitRange defaults, then ResourceQuota enforcement.
+      admission: resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }),
       log,
       resources: BUILTIN_MODULES.flat(),
       machinery,
@@ -57,12 +65,24 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const tokenControllers = await security.start(controlPlane, stopTokens.signal);
     // The controller manager talks to this server's API like any client, once it listens.
     const controllerManager = await startControllers(
-      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName) },
+      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), clusterCidr: cfg.network?.clusterCidr },
       log.child('controller-manager'),
     );
+    const schedulerFlags = schedulerArgs(cfg.scheduler?.args ?? []);
+    if (schedulerFlags.unsupported.length > 0) log.warn('ignoring --kube-scheduler-arg values k3ts does not support (only config=<file>)', { args: schedulerFlags.unsupported.join(' ') });
+    const scheduler = cfg.scheduler?.disabled
+      ? undefined
+      : await startScheduler(
+          { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), configFile: schedulerFlags.configFile },
+          log.child('scheduler'),
+        );
+    // The local agent (containerd + kubelet) registers this host as a node, unless --disable-agent.
+    const agent = cfg.disableAgent ? undefined : await startServerAgent(flags, cfg, controlPlane.port, log.child('agent'));
     log.info('k3ts server is ready', { ms: Math.round(performance.now() - started) });
     await untilAborted(ctx.signal);
     log.info('shutting down', { signal: String(ctx.signal.reason) });
+    await agent?.stop();
+    await scheduler?.stop();
     await controllerManager.stop();
     stopTokens.abort();
     await tokenControllers.done;

@@ -40,8 +40,19 @@ export interface ServerConfig {
     readonly tlsSans: readonly string[];
   };
   readonly nodeName: string;
+  /** --cluster-cidr, --service-cidr, --service-node-port-range (defaults when absent: 10.42.0.0/16, 10.43.0.0/16, 30000-32767). */
+  readonly network?: {
+    readonly clusterCidr: string;
+    readonly serviceCidr: string;
+    readonly serviceNodePortRange: string;
+  };
   /** Address written into the admin kubeconfig. */
   readonly kubeconfigServer: string;
+  /** --disable-scheduler, and --kube-scheduler-arg values (`config=<KubeSchedulerConfiguration file>`). */
+  readonly scheduler?: {
+    readonly disabled: boolean;
+    readonly args: readonly string[];
+  };
 }
 
 function authorizationModes(text: string): AuthorizationConfig['modes'] {
@@ -94,6 +105,8 @@ export function serverConfig(v: ServerFlagValues, host: HostFacts = hostFacts())
     joinTokens: Object.freeze({ token: v.token, tokenFile: v.tokenFile, agentToken: v.agentToken, agentTokenFile: v.agentTokenFile }),
     certs: Object.freeze({ clusterDomain: v.clusterDomain, serviceIPs: [serviceIP], nodeIPs, hostname: host.hostname, tlsSans: v.tlsSan }),
     nodeName,
+    network: Object.freeze({ clusterCidr: v.clusterCidr, serviceCidr: v.serviceCidr, serviceNodePortRange: v.serviceNodePortRange }),
     kubeconfigServer: `https://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`,
+    scheduler: Object.freeze({ disabled: v.disableScheduler, args: Object.freeze([...v.kubeSchedulerArg]) }),
   });
 }

@@ -20,6 +20,8 @@ export interface ControllersConfig {
   readonly apiServer: string;
   /** holderIdentity in the Lease (default `<node name>_<uuid>`, as upstream's hostname_uuid). */
   readonly identity: string;
+  /** --cluster-cidr for node IPAM (default 10.42.0.0/16). */
+  readonly clusterCidr?: string;
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
@@ -38,7 +40,7 @@ export function controllerIdentity(nodeName: string): string {
 export async function startControllers(cfg: ControllersConfig, log: Logger, clock: Clock = systemClock): Promise<RunningControllers> {
   const [caPem, certPem, keyPem] = await Promise.all(['server-ca.crt', 'client-controller.crt', 'client-controller.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
   const client = new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem, keyPem }), userAgent: 'kube-controller-manager' });
-  const manager = new ControllerManager({ client, clock, log, controllers: builtinControllers({ rootCaPem: caPem }) });
+  const manager = new ControllerManager({ client, clock, log, controllers: builtinControllers({ rootCaPem: caPem, clusterCidr: cfg.clusterCidr }) });
   const elector = new LeaderElector({
     client,
     clock,

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { BUILTIN_MODULES } from '../api/catalog';
 import { createMachinery } from '../apiserver/machinery-impl';
 import { HttpsTransport, RestClient } from '../client';
+import { disruptionSubresources } from '../controllers/disruption';
+import { resourcePolicyAdmission } from '../controllers/resource-quota';
 import { dataDirPaths } from '../datadir/datadir';
 import { silentLogger, type Logger } from '../log/logger';
 import type { Backend } from '../storage/backend';
@@ -54,7 +56,7 @@ export async function startTestControlPlane(opts: TestControlPlaneOptions = {}):
   const backend = opts.backend ?? new MemoryBackend();
   await backend.start();
   const { machinery } = createMachinery();
-  const controlPlane = await startControlPlane(cfg, { backend, log: opts.log ?? silentLogger(), resources: BUILTIN_MODULES.flat(), machinery });
+  const controlPlane = await startControlPlane(cfg, { backend, log: opts.log ?? silentLogger(), resources: BUILTIN_MODULES.flat(), machinery, subresources: disruptionSubresources(), admission: resourcePolicyAdmission({ backend, resources: BUILTIN_MODULES.flat() }) });
   const url = `https://127.0.0.1:${controlPlane.port}`;
   const tls = paths.server.tls;
   const serverCaPem = fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8');

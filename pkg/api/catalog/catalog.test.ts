@@ -69,6 +69,8 @@ describe('Catalog lookups', () => {
       'rbac.authorization.k8s.io/v1',
       'coordination.k8s.io/v1',
       'discovery.k8s.io/v1',
+      'scheduling.k8s.io/v1',
+      'policy/v1',
     ]);
     expect(catalog.group('apps')).toEqual({ name: 'apps', versions: ['v1'], preferredVersion: 'v1' });
   });

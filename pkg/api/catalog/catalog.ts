@@ -11,7 +11,9 @@ import { coordinationV1 } from './coordination-v1';
 import { coreV1 } from './core-v1';
 import { discoveryV1 } from './discovery-v1';
 import { eventsV1 } from './events-v1';
+import { policyV1 } from './policy-v1';
 import { rbacV1 } from './rbac-v1';
+import { schedulingV1 } from './scheduling-v1';
 
 /**
  * The built-in modules in discovery order (the order /apis lists groups). Adding a group is one
@@ -27,6 +29,8 @@ export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freez
   rbacV1,
   coordinationV1,
   discoveryV1,
+  schedulingV1,
+  policyV1,
 ]);
 
 export interface GroupInfo {

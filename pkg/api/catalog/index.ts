@@ -11,6 +11,8 @@ export { EVENT_TTL_SECONDS, coreV1 } from './core-v1';
 export { discoveryV1 } from './discovery-v1';
 export { eventsV1 } from './events-v1';
 export { rbacV1 } from './rbac-v1';
+export { schedulingV1 } from './scheduling-v1';
+export { BUILTIN_PRIORITY_CLASSES, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CRITICAL_PRIORITY, type BuiltinPriorityClass } from './strategies/priority-class';
 export { RBAC_GROUP, validatePolicyRule } from './strategies/rbac';
 export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy, imageTag } from './defaults/pod-defaults';
 export { eventFromCoreV1, eventToCoreV1 } from './strategies/event';

@@ -51,6 +51,22 @@ export interface DeleteResult {
 
 export type Mutation = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
+/** Told whether the write its hook began was stored (true) or abandoned (false). Never throws. */
+export type FinishWrite = (stored: boolean) => Promise<void>;
+
+/**
+ * Work around a write that needs state kept outside the object (upstream's BeginCreate /
+ * BeginUpdate / AfterDelete: service IP and node-port allocation). A begin hook runs once the
+ * object is prepared and valid, may still change it (or throw an ApiError to refuse), and its
+ * finish function learns whether the write was stored. Status writes call no hooks.
+ */
+export interface StoreHooks {
+  beginCreate?(obj: KubeObject, opts: { readonly dryRun: boolean }): Promise<FinishWrite>;
+  beginUpdate?(obj: KubeObject, old: KubeObject, opts: { readonly dryRun: boolean }): Promise<FinishWrite>;
+  /** After the object left storage (not when it was only marked for deletion). Never throws. */
+  afterDelete?(obj: KubeObject): Promise<void>;
+}
+
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_CONFLICT_RETRIES = 16;
 
@@ -78,7 +94,7 @@ function generationChanged(paths: readonly string[], next: KubeObject, old: Kube
 export class Store {
   readonly prefixRoot: string;
 
-  constructor(readonly def: ResourceDef, private readonly ctx: StoreContext) {
+  constructor(readonly def: ResourceDef, private readonly ctx: StoreContext, private readonly hooks: StoreHooks = {}) {
     this.prefixRoot = `/registry/${def.storageResource ?? def.resource}/`;
   }
 
@@ -181,13 +197,19 @@ export class Store {
     if (opts.dryRun) {
       const existing = await this.getKv(namespace, name);
       if (existing) throw errors.alreadyExists(this.def.group, this.def.resource, name);
+      await (await this.hooks.beginCreate?.(obj, { dryRun: true }))?.(false);
       return obj;
     }
+    const finish = await this.hooks.beginCreate?.(obj, { dryRun: false });
+    let stored = false;
     try {
       const res = await this.ctx.backend.create(this.key(namespace, name), this.encode(obj), this.def.ttlSeconds ? { lease: this.def.ttlSeconds } : {});
+      stored = true;
       return this.decode(res.kv);
     } catch (e) {
       return this.fail(e, name);
+    } finally {
+      await finish?.(stored);
     }
   }
 
@@ -276,24 +298,34 @@ export class Store {
       delete next.metadata.resourceVersion;
       const unchanged = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
       if (unchanged) return { object: current, created: false };
-      if (opts.dryRun) return { object: { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } }, created: false };
+      const begin = opts.subresource ? undefined : this.hooks.beginUpdate;
+      if (opts.dryRun) {
+        await (await begin?.call(this.hooks, next, current, { dryRun: true }))?.(false);
+        return { object: { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } }, created: false };
+      }
       // An update that clears the last finalizer of an object being deleted completes the deletion.
       if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0 && !this.gracePending(next) && (this.def.strategy.pendingFinalizers?.(next).length ?? 0) === 0) {
         try {
           const res = await this.ctx.backend.delete(this.key(namespace, name), { expectedModRevision: kv!.modRevision });
+          await this.hooks.afterDelete?.(current);
           return { object: { ...next, metadata: { ...next.metadata, resourceVersion: String(res.revision) } }, created: false };
         } catch (e) {
           if (e instanceof ConflictError && !rv && attempt < MAX_CONFLICT_RETRIES) continue;
           return this.fail(e, name);
         }
       }
+      const finish = await begin?.call(this.hooks, next, current, { dryRun: false });
+      let stored = false;
       try {
         const res = await this.ctx.backend.update(this.key(namespace, name), this.encode(next), { expectedModRevision: kv!.modRevision, ...(this.def.ttlSeconds ? { lease: this.def.ttlSeconds } : {}) });
+        stored = true;
         return { object: this.decode(res.kv), created: false };
       } catch (e) {
         if (isStorageError(e, 'conflict') && (opts.retryOnConflict || !rv) && attempt < MAX_CONFLICT_RETRIES) continue;
         if (isStorageError(e, 'not-found') && attempt < MAX_CONFLICT_RETRIES) continue;
         return this.fail(e, name);
+      } finally {
+        await finish?.(stored);
       }
     }
   }
@@ -358,6 +390,7 @@ export class Store {
       if (opts.dryRun) return { object: current, deleted: true };
       try {
         const res = await this.ctx.backend.delete(this.key(namespace, name), { expectedModRevision: kv.modRevision });
+        await this.hooks.afterDelete?.(current);
         return { object: { ...current, metadata: { ...current.metadata, resourceVersion: String(res.revision) } }, deleted: true };
       } catch (e) {
         if (isStorageError(e, 'conflict') && attempt < MAX_CONFLICT_RETRIES) continue;

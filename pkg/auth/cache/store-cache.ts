@@ -1,6 +1,7 @@
-// An informer-like cache of one resource's objects, kept in memory by listing the store's key space
-// once and then watching it from the listed revision. Authorizers read it on every request, so a
-// request costs no datastore read. A watch that breaks (compaction, datastore restart) relists.
+// Informer-like caches of resources' objects, kept in memory by listing each store's key space once
+// and then watching from the listed revision (CacheGroup: several caches, one watch). Authorizers
+// read them on every request, so a request costs no datastore read. A watch that breaks
+// (compaction, datastore restart) relists.
 import type { KubeObject } from '../../api/types';
 import type { Logger } from '../../log/logger';
 import type { KeyValue, ListOptions, ListResult, WatchEvent } from '../../storage/backend';
@@ -59,26 +60,14 @@ export function cacheKey(obj: Pick<KubeObject, 'metadata'>): string {
 export class StoreCache<T> implements ReadonlyCache<T> {
   private items = new Map<string, T>();
   private readonly listeners = new Set<(ev: CacheEvent<T>) => void>();
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
-  private syncedOnce = false;
-  private resolveSynced!: () => void;
-  private rejectSynced!: (e: unknown) => void;
-  /** Resolves after the first complete list (rejects if stopped before). */
-  readonly synced: Promise<void>;
+  private group?: CacheGroup;
   /** The revision the cache reflects. */
   revision = 0;
 
   constructor(
-    private readonly source: CacheSource,
+    readonly source: CacheSource,
     private readonly opts: StoreCacheOptions<T>,
-  ) {
-    this.synced = new Promise((resolve, reject) => {
-      this.resolveSynced = resolve;
-      this.rejectSynced = reject;
-    });
-    this.synced.catch(() => undefined);
-  }
+  ) {}
 
   get size(): number {
     return this.items.size;
@@ -101,28 +90,32 @@ export class StoreCache<T> implements ReadonlyCache<T> {
     return () => this.listeners.delete(listener);
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  /** Resolves after the first complete list. */
+  get synced(): Promise<void> {
+    return (this.group ??= new CacheGroup([this as StoreCache<unknown>], this.opts)).synced;
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    if (!this.syncedOnce) this.rejectSynced(new Error(`cache of ${this.source.prefixRoot} stopped before its first list`));
-    await this.loop;
+  /** Runs this cache alone (its own list and watch); see CacheGroup to share one watch. */
+  start(): void {
+    (this.group ??= new CacheGroup([this as StoreCache<unknown>], this.opts)).start();
+  }
+
+  stop(): Promise<void> {
+    return this.group?.stop() ?? Promise.resolve();
   }
 
   private emit(ev: CacheEvent<T>): void {
     for (const l of this.listeners) l(ev);
   }
 
-  private keyOf(kv: KeyValue): string {
+  keyOf(kv: KeyValue): string {
     return kv.key.slice(this.source.prefixRoot.length);
   }
 
-  private async list(): Promise<void> {
+  /** Replaces the contents with a full list at `revision` (0: the latest); returns the revision read. */
+  async load(revision: number): Promise<number> {
     const prefix = this.source.prefixRoot;
     const next = new Map<string, T>();
-    let revision = 0;
     let continueFrom: string | undefined;
     for (;;) {
       const page = await this.source.backendList(prefix, { revision: revision || undefined, limit: this.opts.pageSize ?? 500, continueFrom });
@@ -134,9 +127,10 @@ export class StoreCache<T> implements ReadonlyCache<T> {
     this.items = next;
     this.revision = revision;
     this.emit({ type: 'reset' });
+    return revision;
   }
 
-  private apply(ev: WatchEvent): void {
+  apply(ev: WatchEvent): void {
     const key = this.keyOf(ev.kv);
     const previous = this.items.get(key);
     if (ev.type === 'delete') {
@@ -149,23 +143,75 @@ export class StoreCache<T> implements ReadonlyCache<T> {
     }
     this.revision = ev.revision;
   }
+}
+
+export interface CacheGroupOptions {
+  readonly log: Logger;
+  readonly retryDelayMs?: number;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The longest common prefix of the caches' key spaces, cut after its last '/'. */
+function commonPrefix(prefixes: readonly string[]): string {
+  let p = prefixes[0] ?? '';
+  for (const q of prefixes) while (!q.startsWith(p)) p = p.slice(0, -1);
+  return p.slice(0, p.lastIndexOf('/') + 1);
+}
+
+/**
+ * Several caches of one datastore fed by one list each (at a single revision) and one watch of
+ * their common prefix: a write then wakes one watcher instead of one per cache. A broken watch
+ * relists them all.
+ */
+export class CacheGroup {
+  private readonly abort = new AbortController();
+  private loop?: Promise<void>;
+  private syncedOnce = false;
+  private resolveSynced!: () => void;
+  private rejectSynced!: (e: unknown) => void;
+  readonly synced: Promise<void>;
+
+  constructor(
+    private readonly caches: readonly StoreCache<unknown>[],
+    private readonly opts: CacheGroupOptions,
+  ) {
+    this.synced = new Promise((resolve, reject) => {
+      this.resolveSynced = resolve;
+      this.rejectSynced = reject;
+    });
+    this.synced.catch(() => undefined);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (!this.syncedOnce) this.rejectSynced(new Error('caches stopped before their first list'));
+    await this.loop;
+  }
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     const sleep = this.opts.sleep ?? defaultSleep;
+    const prefix = commonPrefix(this.caches.map((c) => c.source.prefixRoot));
+    // Longest prefixes first, so that a cache of /a/b/ wins over one of /a/ for /a/b/x.
+    const byPrefix = [...this.caches].sort((a, b) => b.source.prefixRoot.length - a.source.prefixRoot.length);
     while (!signal.aborted) {
       try {
-        await this.list();
+        let revision = 0;
+        for (const c of this.caches) revision = await c.load(revision);
         if (!this.syncedOnce) {
           this.syncedOnce = true;
           this.resolveSynced();
         }
-        for await (const batch of this.source.backendWatch(this.source.prefixRoot, this.revision + 1, signal)) {
-          for (const ev of batch) this.apply(ev);
+        for await (const batch of this.caches[0]!.source.backendWatch(prefix, revision + 1, signal)) {
+          for (const ev of batch) byPrefix.find((c) => ev.kv.key.startsWith(c.source.prefixRoot))?.apply(ev);
         }
       } catch (e) {
         if (signal.aborted) break;
-        this.opts.log.warn('cache watch failed; relisting', { prefix: this.source.prefixRoot, error: e instanceof Error ? e.message : String(e) });
+        this.opts.log.warn('cache watch failed; relisting', { prefix, error: e instanceof Error ? e.message : String(e) });
       }
       if (!signal.aborted) await sleep(this.opts.retryDelayMs ?? 1000, signal);
     }

@@ -7,7 +7,7 @@ import type { AuthorizationAttributes, AuthorizationDecision } from '../../apise
 import type { UserInfo } from '../../apiserver/handlers/request-context';
 import { NO_OPINION, type DecidingAuthorizer, type RuleResolver, type RulesResult } from '../authorizer';
 import { NODE_RULES } from '../rbac/bootstrap-policy';
-import { rulesAllow, type PolicyRule } from '../rbac/policy-rule';
+import { compileRule, compiledRuleAllows, type CompiledRule, type PolicyRule } from '../rbac/policy-rule';
 import type { GraphKind, NodeGraph } from './node-graph';
 
 export const NODES_GROUP = 'system:nodes';
@@ -31,11 +31,21 @@ const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 export class NodeAuthorizer implements DecidingAuthorizer, RuleResolver {
   readonly name = 'Node';
+  private readonly rules: readonly CompiledRule[];
 
   constructor(
     private readonly graph: NodeGraph,
-    private readonly rules: readonly PolicyRule[] = NODE_RULES,
-  ) {}
+    rules: readonly PolicyRule[] = NODE_RULES,
+  ) {
+    this.rules = rules.map(compileRule);
+  }
+
+  /** Whether the node rules allow the request at all. */
+  private nodeRulesAllow(a: AuthorizationAttributes): boolean {
+    const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    for (const r of this.rules) if (compiledRuleAllows(a, combined, r)) return true;
+    return false;
+  }
 
   private noRelation(node: string): AuthorizationDecision {
     return { allowed: false, reason: `no relationship found between node '${node}' and this object` };
@@ -45,28 +55,28 @@ export class NodeAuthorizer implements DecidingAuthorizer, RuleResolver {
   private readObject(a: AuthorizationAttributes, node: string, check: () => boolean): AuthorizationDecision {
     if (!READ_VERBS.has(a.verb)) return { allowed: false, reason: `node '${node}' can only read resources of this type` };
     if (!a.name) return { allowed: false, reason: `node '${node}' can only read individual objects of this type` };
-    if (!rulesAllow(a, this.rules)) return NO_OPINION;
+    if (!this.nodeRulesAllow(a)) return NO_OPINION;
     return check() ? ALLOW : this.noRelation(node);
   }
 
   decide(a: AuthorizationAttributes): AuthorizationDecision {
     const node = nodeNameOf(a.user);
     if (node === undefined) return NO_OPINION;
-    if (!a.isResource || a.group !== '') return rulesAllow(a, this.rules) ? ALLOW : NO_OPINION;
+    if (!a.isResource || a.group !== '') return this.nodeRulesAllow(a) ? ALLOW : NO_OPINION;
     const kind = GRAPH_RESOURCES[a.resource];
     if (kind === 'serviceaccount') {
       // Only tokens for the service accounts of its pods; nothing else of service accounts.
       if (a.subresource !== 'token' || a.verb !== 'create' || !a.name) return { allowed: false, reason: `node '${node}' can only create tokens for individual service accounts` };
       return this.graph.hasPath(node, kind, a.namespace, a.name) ? ALLOW : this.noRelation(node);
     } else if (kind === 'persistentvolumeclaim' && a.subresource === 'status') {
-      if (!rulesAllow(a, this.rules)) return NO_OPINION;
+      if (!this.nodeRulesAllow(a)) return NO_OPINION;
       return a.name && this.graph.hasPath(node, kind, a.namespace, a.name) ? ALLOW : this.noRelation(node);
     } else if (kind && !a.subresource) {
       return this.readObject(a, node, () => this.graph.hasPath(node, kind, a.namespace, a.name));
     } else if (a.resource === 'persistentvolumes' && !a.subresource) {
       return this.readObject(a, node, () => this.graph.volumeOnNode(a.name, node));
     }
-    return rulesAllow(a, this.rules) ? ALLOW : NO_OPINION;
+    return this.nodeRulesAllow(a) ? ALLOW : NO_OPINION;
   }
 
   rulesFor(user: UserInfo): RulesResult {

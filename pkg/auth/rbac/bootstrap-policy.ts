@@ -189,6 +189,12 @@ export const CLUSTER_ROLES: readonly RoleSpec[] = Object.freeze([
     ],
   },
   { name: 'k3ts:controller-manager', aggregateFrom: [{ [AGGREGATE_TO_CONTROLLER_MANAGER]: 'true' }] },
+  // The leader election lease of k3ts's controller manager (upstream's is kube-controller-manager).
+  {
+    name: 'k3ts:controller-manager:leader-election',
+    labels: { [AGGREGATE_TO_CONTROLLER_MANAGER]: 'true' },
+    rules: [rule(['create'], ['coordination.k8s.io'], ['leases']), rule(['get', 'update', 'patch'], ['coordination.k8s.io'], ['leases'], ['k3ts-controller-manager'])],
+  },
   ...CONTROLLER_ROLES,
 ]);
 

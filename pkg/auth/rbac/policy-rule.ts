@@ -110,3 +110,45 @@ export function sameRule(a: PolicyRule, b: PolicyRule): boolean {
   const eq = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
   return eq(a.verbs, b.verbs) && eq(a.apiGroups, b.apiGroups) && eq(a.resources, b.resources) && eq(a.resourceNames, b.resourceNames) && eq(a.nonResourceURLs, b.nonResourceURLs);
 }
+
+/** A rule prepared for matching many requests: sets instead of lists, wildcards as flags. */
+export interface CompiledRule {
+  readonly rule: PolicyRule;
+  readonly anyVerb: boolean;
+  readonly verbs: ReadonlySet<string>;
+  readonly anyGroup: boolean;
+  readonly groups: ReadonlySet<string>;
+  readonly anyResource: boolean;
+  /** `resource` and `resource/subresource` entries. */
+  readonly resources: ReadonlySet<string>;
+  /** Subresources granted on every resource by `*\/subresource` entries. */
+  readonly anyResourceSubresources: ReadonlySet<string>;
+  readonly names: ReadonlySet<string> | undefined;
+}
+
+export function compileRule(rule: PolicyRule): CompiledRule {
+  const subs = rule.resources.filter((r) => r.startsWith('*/')).map((r) => r.slice(2));
+  return Object.freeze({
+    rule,
+    anyVerb: rule.verbs.includes(ALL),
+    verbs: new Set(rule.verbs),
+    anyGroup: rule.apiGroups.includes(ALL),
+    groups: new Set(rule.apiGroups),
+    anyResource: rule.resources.includes(ALL),
+    resources: new Set(rule.resources),
+    anyResourceSubresources: new Set(subs),
+    names: rule.resourceNames.length ? new Set(rule.resourceNames) : undefined,
+  });
+}
+
+/**
+ * ruleAllows for a compiled rule. `combined` is the request's `resource` or `resource/subresource`,
+ * computed once per request by the caller.
+ */
+export function compiledRuleAllows(a: RuleAttributes, combined: string, c: CompiledRule): boolean {
+  if (!c.anyVerb && !c.verbs.has(a.verb)) return false;
+  if (!a.isResource) return nonResourceURLMatches(c.rule, a.path);
+  if (!c.anyGroup && !c.groups.has(a.group)) return false;
+  if (!c.anyResource && !c.resources.has(combined) && !(a.subresource && c.anyResourceSubresources.has(a.subresource))) return false;
+  return c.names === undefined || (a.name !== '' && c.names.has(a.name));
+}

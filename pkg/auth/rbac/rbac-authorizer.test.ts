@@ -106,7 +106,7 @@ describe('RbacAuthorizer', () => {
     caches.clusterRoleBindings.set('basic', binding('basic', 'ClusterRole', 'basic', [{ kind: 'Group', name: 'system:authenticated', namespace: '' }]));
     caches.roleBindings.set('a/edit', binding('edit', 'ClusterRole', 'edit', [{ kind: 'Group', name: 'dev', namespace: '' }], 'a'));
     const inA = rbac.rulesFor(dev, 'a');
-    expect(inA.resourceRules.map((r) => r.resources[0])).toEqual(['deployments', 'selfsubjectaccessreviews']);
+    expect(inA.resourceRules.map((r) => r.resources[0])).toEqual(['selfsubjectaccessreviews', 'deployments']);
     expect(inA.nonResourceRules.map((r) => r.nonResourceURLs[0])).toEqual(['/api']);
     expect(rbac.rulesFor(dev, 'b').resourceRules.map((r) => r.resources[0])).toEqual(['selfsubjectaccessreviews']);
   });

@@ -6,7 +6,7 @@ import type { AuthorizationAttributes, AuthorizationDecision } from '../../apise
 import type { UserInfo } from '../../apiserver/handlers/request-context';
 import { NO_OPINION, type DecidingAuthorizer, type RuleResolver, type RulesResult } from '../authorizer';
 import type { ReadonlyCache } from '../cache/store-cache';
-import { ruleAllows, type PolicyRule } from './policy-rule';
+import { compileRule, compiledRuleAllows, type CompiledRule, type PolicyRule } from './policy-rule';
 import type { BindingView, RoleRef, RoleView, Subject } from './rbac-objects';
 
 export interface RbacCaches {
@@ -18,34 +18,58 @@ export interface RbacCaches {
 
 /** The rules one binding gives one of its subjects, with the reason an allow reports. */
 interface Grant {
-  readonly rules: readonly PolicyRule[];
+  readonly rules: readonly CompiledRule[];
   readonly decision: AuthorizationDecision;
 }
 
+/** Grants by user name and by group name. */
+interface SubjectGrants {
+  readonly users: Map<string, Grant[]>;
+  readonly groups: Map<string, Grant[]>;
+}
+
 interface CompiledIndex {
-  /** `u:<user>` / `g:<group>` → grants from ClusterRoleBindings. */
-  readonly cluster: ReadonlyMap<string, readonly Grant[]>;
-  /** namespace → subject key → grants from that namespace's RoleBindings. */
-  readonly namespaced: ReadonlyMap<string, ReadonlyMap<string, readonly Grant[]>>;
+  /** Grants from ClusterRoleBindings. */
+  readonly cluster: SubjectGrants;
+  /** namespace → grants from that namespace's RoleBindings. */
+  readonly namespaced: ReadonlyMap<string, SubjectGrants>;
+}
+
+function grantAllowing(grants: readonly Grant[] | undefined, attrs: AuthorizationAttributes, combined: string): AuthorizationDecision | undefined {
+  if (grants === undefined) return undefined;
+  for (const g of grants) for (const r of g.rules) if (compiledRuleAllows(attrs, combined, r)) return g.decision;
+  return undefined;
+}
+
+function subjectAllowing(grants: SubjectGrants, attrs: AuthorizationAttributes, combined: string): AuthorizationDecision | undefined {
+  const d = grantAllowing(grants.users.get(attrs.user.username), attrs, combined);
+  if (d) return d;
+  for (const g of attrs.user.groups) {
+    const dg = grantAllowing(grants.groups.get(g), attrs, combined);
+    if (dg) return dg;
+  }
+  return undefined;
 }
 
 export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
-/** The lookup key a binding subject matches; ServiceAccounts match their user name. */
-function subjectKey(s: Subject, bindingNamespace: string): string | undefined {
+/** Which map and name a binding subject is found under; ServiceAccounts match their user name. */
+function subjectKey(s: Subject, bindingNamespace: string): { readonly group: boolean; readonly name: string } | undefined {
   switch (s.kind) {
     case 'User':
-      return `u:${s.name}`;
+      return { group: false, name: s.name };
     case 'Group':
-      return `g:${s.name}`;
+      return { group: true, name: s.name };
     case 'ServiceAccount': {
       const ns = s.namespace || bindingNamespace;
-      return ns && s.name ? `u:${SERVICE_ACCOUNT_PREFIX}${ns}:${s.name}` : undefined;
+      return ns && s.name ? { group: false, name: `${SERVICE_ACCOUNT_PREFIX}${ns}:${s.name}` } : undefined;
     }
     default:
       return undefined;
   }
 }
+
+const emptyGrants = (): SubjectGrants => ({ users: new Map(), groups: new Map() });
 
 function describeSubject(s: Subject, bindingNamespace: string): string {
   return s.kind === 'ServiceAccount' ? `ServiceAccount "${s.name}/${s.namespace || bindingNamespace}"` : `${s.kind} "${s.name}"`;
@@ -54,6 +78,8 @@ function describeSubject(s: Subject, bindingNamespace: string): string {
 export class RbacAuthorizer implements DecidingAuthorizer, RuleResolver {
   readonly name = 'RBAC';
   private index?: CompiledIndex;
+  /** Compiled rules per role rule list (role views are replaced on change, so this never goes stale). */
+  private readonly compiledRules = new WeakMap<readonly PolicyRule[], readonly CompiledRule[]>();
   /** Times the index was rebuilt (for tests and benchmarks). */
   compilations = 0;
 
@@ -71,20 +97,28 @@ export class RbacAuthorizer implements DecidingAuthorizer, RuleResolver {
     return undefined;
   }
 
+  private compiledOf(rules: readonly PolicyRule[]): readonly CompiledRule[] {
+    let c = this.compiledRules.get(rules);
+    if (!c) this.compiledRules.set(rules, (c = rules.map(compileRule)));
+    return c;
+  }
+
   private compile(): CompiledIndex {
     this.compilations++;
-    const cluster = new Map<string, Grant[]>();
-    const namespaced = new Map<string, Map<string, Grant[]>>();
-    const add = (into: Map<string, Grant[]>, b: BindingView, kind: string, rules: readonly PolicyRule[]) => {
+    const cluster = emptyGrants();
+    const namespaced = new Map<string, SubjectGrants>();
+    const add = (into: SubjectGrants, b: BindingView, kind: string, rules: readonly PolicyRule[]) => {
       if (rules.length === 0) return;
+      const compiled = this.compiledOf(rules);
       const bindingName = b.namespace ? `${b.name}/${b.namespace}` : b.name;
       for (const s of b.subjects) {
         const key = subjectKey(s, b.namespace);
         if (!key) continue;
         const reason = `RBAC: allowed by ${kind} "${bindingName}" of ${b.roleRef.kind} "${b.roleRef.name}" to ${describeSubject(s, b.namespace)}`;
-        const list = into.get(key) ?? [];
-        list.push({ rules, decision: Object.freeze({ allowed: true, reason }) });
-        into.set(key, list);
+        const map = key.group ? into.groups : into.users;
+        const list = map.get(key.name) ?? [];
+        list.push({ rules: compiled, decision: Object.freeze({ allowed: true, reason }) });
+        map.set(key.name, list);
       }
     };
     for (const b of this.caches.clusterRoleBindings.values()) {
@@ -93,7 +127,7 @@ export class RbacAuthorizer implements DecidingAuthorizer, RuleResolver {
     }
     for (const b of this.caches.roleBindings.values()) {
       let ns = namespaced.get(b.namespace);
-      if (!ns) namespaced.set(b.namespace, (ns = new Map()));
+      if (!ns) namespaced.set(b.namespace, (ns = emptyGrants()));
       add(ns, b, 'RoleBinding', this.roleRefRules(b.roleRef, b.namespace) ?? []);
     }
     return { cluster, namespaced };
@@ -103,37 +137,24 @@ export class RbacAuthorizer implements DecidingAuthorizer, RuleResolver {
     return (this.index ??= this.compile());
   }
 
-  private static grantAllowing(grants: readonly Grant[] | undefined, attrs: AuthorizationAttributes): AuthorizationDecision | undefined {
-    if (!grants) return undefined;
-    for (const g of grants) for (const r of g.rules) if (ruleAllows(attrs, r)) return g.decision;
-    return undefined;
-  }
-
   decide(attrs: AuthorizationAttributes): AuthorizationDecision {
-    const idx = this.compiled();
-    const user = attrs.user;
-    const nsGrants = attrs.namespace ? idx.namespaced.get(attrs.namespace) : undefined;
-    const byKey = (key: string) => RbacAuthorizer.grantAllowing(idx.cluster.get(key), attrs) ?? (nsGrants ? RbacAuthorizer.grantAllowing(nsGrants.get(key), attrs) : undefined);
-    const d = byKey(`u:${user.username}`);
+    const idx = this.index ?? this.compiled();
+    const combined = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
+    const d = subjectAllowing(idx.cluster, attrs, combined);
     if (d) return d;
-    for (const g of user.groups) {
-      const dg = byKey(`g:${g}`);
-      if (dg) return dg;
-    }
-    return NO_OPINION;
+    const ns = attrs.namespace ? idx.namespaced.get(attrs.namespace) : undefined;
+    return (ns && subjectAllowing(ns, attrs, combined)) || NO_OPINION;
   }
 
   rulesFor(user: UserInfo, namespace: string): RulesResult {
     const idx = this.compiled();
-    const keys = [`u:${user.username}`, ...user.groups.map((g) => `g:${g}`)];
     const nsGrants = namespace ? idx.namespaced.get(namespace) : undefined;
     const resourceRules: PolicyRule[] = [];
     const nonResourceRules: PolicyRule[] = [];
-    for (const k of keys) {
-      for (const g of idx.cluster.get(k) ?? []) for (const r of g.rules) (r.nonResourceURLs.length > 0 ? nonResourceRules : resourceRules).push(r);
-      // URLs have no namespace: a RoleBinding never grants them.
-      for (const g of nsGrants?.get(k) ?? []) for (const r of g.rules) if (r.nonResourceURLs.length === 0) resourceRules.push(r);
-    }
+    const of = (grants: SubjectGrants | undefined): Grant[] => (grants ? [...(grants.users.get(user.username) ?? []), ...user.groups.flatMap((g) => grants.groups.get(g) ?? [])] : []);
+    for (const g of of(idx.cluster)) for (const { rule: r } of g.rules) (r.nonResourceURLs.length > 0 ? nonResourceRules : resourceRules).push(r);
+    // URLs have no namespace: a RoleBinding never grants them.
+    for (const g of of(nsGrants)) for (const { rule: r } of g.rules) if (r.nonResourceURLs.length === 0) resourceRules.push(r);
     return { resourceRules, nonResourceRules, incomplete: false };
   }
 }

@@ -18,6 +18,11 @@ export interface SimulatedKubeletOptions {
   readonly log?: Logger;
   /** Pods this predicate rejects are left Pending (default: all pods become ready). */
   readonly accept?: (pod: KubeObject) => boolean;
+  /**
+   * Also finish graceful deletions of pods bound to a node (spec.nodeName), deleting them with
+   * grace period 0 as a kubelet does once their containers stopped (default false).
+   */
+  readonly finishDeletions?: boolean;
 }
 
 function rfc3339(ms: number): string {
@@ -30,13 +35,21 @@ export async function runSimulatedKubelet(opts: SimulatedKubeletOptions, signal:
   const pods = new SharedInformer({ client: opts.client.resource(RESOURCES.pods), clock: opts.clock, log });
   const api = opts.client.resource(RESOURCES.pods);
   const controller = new QueueController({ name: 'simulated-kubelet', workers: 4, ctx: { clock: opts.clock, log }, informers: [pods], reconcile });
+  const bound = (pod: KubeObject) => typeof asObject(pod.spec)?.nodeName === 'string' && asObject(pod.spec)?.nodeName !== '';
   const consider = (pod: KubeObject) => {
     if (!pod.metadata.deletionTimestamp && !isPodReady(pod) && podPhase(pod) === 'Pending') controller.enqueue(pod);
+    if (opts.finishDeletions && pod.metadata.deletionTimestamp && bound(pod)) controller.enqueue(pod);
   };
   pods.addEventHandler({ add: consider, update: (_o, p) => consider(p) });
 
   async function reconcile(key: string, s: AbortSignal): Promise<void> {
     const pod = pods.indexer.get(key);
+    if (pod && opts.finishDeletions && pod.metadata.deletionTimestamp && bound(pod)) {
+      await api.delete(pod.metadata.namespace, String(pod.metadata.name), { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid }, signal: s }).catch((e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      });
+      return;
+    }
     if (!pod || pod.metadata.deletionTimestamp || isPodReady(pod) || podPhase(pod) !== 'Pending') return;
     if (opts.accept && !opts.accept(pod)) return;
     const now = rfc3339(opts.clock.now());

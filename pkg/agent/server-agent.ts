@@ -1,0 +1,21 @@
+// The agent inside `k3ts server` (unless --disable-agent): its config from the server's node flags
+// and network settings, its credentials issued from the server's own CAs, the API at the local port.
+import type { Logger } from '../log/logger';
+import type { ServerConfig, ServerFlagValues } from '../server/server-config';
+import { agentConfig } from './agent-config';
+import { issueNodeCredentials } from './node-credentials';
+import { startAgent, type RunningAgent } from './start-agent';
+
+export async function startServerAgent(flags: ServerFlagValues, cfg: ServerConfig, apiPort: number, log: Logger): Promise<RunningAgent> {
+  const ac = agentConfig({
+    flags,
+    paths: cfg.paths,
+    network: { clusterCidr: flags.clusterCidr, serviceCidr: flags.serviceCidr, clusterDns: flags.clusterDns, clusterDomain: flags.clusterDomain },
+    nodeName: cfg.nodeName,
+    hostname: cfg.certs.hostname,
+    nodeIPs: cfg.certs.nodeIPs,
+    controlPlane: true,
+  });
+  const credentials = await issueNodeCredentials({ serverTlsDir: cfg.paths.server.tls, agentDir: ac.paths.agentDir, nodeName: ac.nodeName, hostname: ac.hostname, nodeIPs: ac.nodeIPs });
+  return startAgent(ac, { log, credentials, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${apiPort}`) });
+}

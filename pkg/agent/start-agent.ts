@@ -1,0 +1,175 @@
+// The agent's composition root: containerd (supervised, or an existing CRI socket) → one CRI
+// client → images (the built-in pause image, then `<data-dir>/agent/images/*`) → the kubelet
+// (node registration, pods) → the CNI conflist for the node's pod range → the kubelet API on
+// :10250. stop() reverses it; running pods stay up (they are re-adopted at the next start).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HttpsTransport } from '../client/transport';
+import { RestClient } from '../client/rest-client';
+import { systemClock, type Clock } from '../client/clock';
+import { Cgroups } from '../containerd/cgroups';
+import { ContainerdSupervisor, findExecutable } from '../containerd/containerd-supervisor';
+import { INSTALL_ADVICE } from '../containerd/errors';
+import { CtrImporter, DEFAULT_PAUSE_IMAGE, buildPauseImage, importImageDirectory, ociArch } from '../images';
+import { kubernetesServiceEnv } from '../kubelet/container-env';
+import { CriClient } from '../kubelet/cri/cri-client';
+import { messageOf } from '../kubelet/errors';
+import { readHostFacts } from '../kubelet/host-facts';
+import { Kubelet } from '../kubelet/kubelet';
+import { parseLabel, parseTaint } from '../kubelet/node-status';
+import { readHostResolv } from '../kubelet/sandbox-config';
+import { startKubeletServer, type RunningKubeletServer } from '../kubelet/server/kubelet-server';
+import type { Logger } from '../log/logger';
+import { versionInfo } from '../version/version';
+import { fallbackPodCidr, type AgentConfig } from './agent-config';
+import { writeCniConflist } from './cni-conflist';
+import { AgentError } from './errors';
+import type { NodeCredentials } from './node-credentials';
+
+export interface AgentDeps {
+  readonly log: Logger;
+  readonly credentials: NodeCredentials;
+  /** `https://127.0.0.1:6443`: where the API server answers. */
+  readonly apiServer: string;
+  readonly clock?: Clock;
+  /** Defaults to process.getuid() === 0. */
+  readonly isRoot?: boolean;
+}
+
+export interface RunningAgent {
+  readonly kubelet: Kubelet;
+  readonly kubeletPort: number;
+  /** Stops the kubelet, its API and containerd; containers keep running. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
+  const log = deps.log;
+  const clock = deps.clock ?? systemClock;
+  const t0 = performance.now();
+  if (!(deps.isRoot ?? process.getuid?.() === 0)) throw new AgentError('not-root', 'the agent must run as root (containerd, cgroups, network namespaces); run k3ts as root or pass --disable-agent');
+  const p = cfg.paths;
+  const cgroups = new Cgroups();
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((e: unknown) => log.warn('agent stop step failed', { error: messageOf(e) }));
+  };
+  try {
+    // 1. The container runtime.
+    let endpoint = cfg.containerd.endpoint;
+    if (!endpoint) {
+      const runDir = p.runDir;
+      const address = path.join(runDir, 'containerd', 'containerd.sock');
+      const supervisor = new ContainerdSupervisor(
+        {
+          binary: cfg.containerd.binary,
+          configFile: p.containerdConfig,
+          logFile: p.containerdLog,
+          cgroup: `${cfg.cgroupRoot}/containerd`,
+          searchPath: cfg.searchPath,
+          root: p.containerdRoot,
+          state: path.join(runDir, 'containerd'),
+          address,
+          runcRoot: path.join(runDir, 'runc'),
+          sandboxImage: cfg.containerd.pauseImage,
+          snapshotter: cfg.containerd.snapshotter,
+          cniBinDir: ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge'))) ?? '/usr/lib/cni',
+          cniConfDir: p.cniConfDir,
+        },
+        { log: log.child('containerd'), clock, cgroups },
+      );
+      await supervisor.start();
+      stops.push(() => supervisor.stop());
+      endpoint = `unix://${address}`;
+    }
+    const cri = new CriClient({ endpoint });
+    stops.push(async () => cri.close());
+    await cri.waitForConnected(30_000);
+    const version = await cri.version();
+    log.info('container runtime connected', { endpoint, runtime: `${version.runtime_name} ${version.runtime_version}`, api: version.runtime_api_version });
+
+    // 2. Images: the built-in pause image, then the air-gap tarballs.
+    const ctr = findExecutable('ctr', cfg.searchPath);
+    const socket = endpoint.replace(/^unix:\/\//, '');
+    const importer = ctr ? new CtrImporter({ ctr, address: socket, snapshotter: cfg.containerd.snapshotter, searchPath: cfg.searchPath }) : undefined;
+    if (cfg.containerd.pauseImage === DEFAULT_PAUSE_IMAGE && !(await cri.imageStatus(DEFAULT_PAUSE_IMAGE))) {
+      if (!importer) throw new AgentError('runtime', `ctr is not on PATH, so the built-in pause image cannot be imported: ${INSTALL_ADVICE}`);
+      const arch = ociArch();
+      if (!arch) throw new AgentError('runtime', `no built-in pause image for ${process.arch}; pass --pause-image with an imported image`);
+      const built = buildPauseImage(arch);
+      await importer.importBuffer(built.archive, 'pause image');
+      log.info('imported the built-in pause image', { image: DEFAULT_PAUSE_IMAGE, digest: built.manifestDigest, bytes: built.archive.length });
+    }
+    fs.mkdirSync(p.images, { recursive: true });
+    if (importer) await importImageDirectory(p.images, importer, log.child('images'));
+    else log.warn('ctr is not on PATH: image tarballs are not imported', { dir: p.images });
+
+    // 3. The kubelet.
+    const facts = readHostFacts(p.agentDir);
+    const abort = new AbortController();
+    const client = new RestClient({
+      transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.clientCertPem, keyPem: deps.credentials.clientKeyPem }),
+      userAgent: `kubelet/${versionInfo().version} (linux/${facts.architecture})`,
+    });
+    const fallback = fallbackPodCidr(cfg.network.clusterCidr);
+    const writeCni = (cidr: string) => {
+      if (writeCniConflist(p.cniConfDir, { podCidr: cidr, bridge: cfg.network.bridge, ipamDataDir: path.join(p.runDir, 'cni-ipam') })) log.info('wrote the CNI config', { podCIDR: cidr, dir: p.cniConfDir });
+    };
+    // Node IPAM (in the controller manager) usually assigns spec.podCIDR within a second of
+    // registration; without it (e.g. --disable-controller-manager style setups) fall back after 3 s.
+    let cancelFallback: (() => void) | undefined;
+    const onPodCidr = (cidr: string | undefined) => {
+      cancelFallback?.();
+      cancelFallback = undefined;
+      if (cidr) return writeCni(cidr);
+      cancelFallback = clock.setTimeout(() => {
+        log.warn('the node has no spec.podCIDR (no node IPAM); using a range from --cluster-cidr', { podCIDR: fallback });
+        writeCni(fallback);
+      }, 3000);
+    };
+    stops.push(async () => cancelFallback?.());
+    // The kubelet API (logs, exec) for the API server's proxy; its port goes into the Node's status.
+    let kubeletRef: Kubelet | undefined;
+    const server: RunningKubeletServer = await startKubeletServer(
+      { port: cfg.kubeletPort, host: '0.0.0.0', certPem: deps.credentials.servingCertPem, keyPem: deps.credentials.servingKeyPem, clientCaPem: deps.credentials.clientCaPem },
+      { runtime: cri, kubelet: { pod: (ns, name) => kubeletRef?.pod(ns, name), allPods: () => kubeletRef?.allPods() ?? [] }, podLogsDir: p.podLogsDir, log: log.child('kubelet-server') },
+    );
+    stops.push(() => server.close());
+    const kubelet = new Kubelet(
+      {
+        node: {
+          nodeName: cfg.nodeName,
+          hostname: cfg.hostname,
+          nodeIPs: cfg.nodeIPs,
+          externalIPs: cfg.externalIPs,
+          labels: Object.fromEntries(cfg.labels.map(parseLabel)),
+          taints: cfg.taints.map(parseTaint),
+          kubeletPort: server.port,
+          maxPods: 110,
+          kubeletVersion: versionInfo().version,
+          reservedMemoryBytes: 100 * 1024 * 1024,
+          reservedStorageFraction: 0.1,
+        },
+        pods: {
+          sandbox: { clusterDns: [cfg.network.clusterDns], clusterDomain: cfg.network.clusterDomain, hostResolv: readHostResolv(cfg.network.resolvConf), podLogsDir: p.podLogsDir, cgroupRoot: cfg.cgroupRoot },
+          kubeletDir: p.kubeletDir,
+          serviceEnv: kubernetesServiceEnv(cfg.network.apiServiceIP),
+        },
+      },
+      { client, runtime: cri, facts, clock, log: log.child('kubelet'), removeCgroup: (g) => void cgroups.remove(g), onPodCidr },
+    );
+    kubeletRef = kubelet;
+    await kubelet.start(abort.signal);
+    stops.push(async () => {
+      abort.abort();
+      await kubelet.done;
+      client.close();
+    });
+
+    log.info('agent is ready', { node: cfg.nodeName, kubeletPort: server.port, ms: Math.round(performance.now() - t0) });
+    return { kubelet, kubeletPort: server.port, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,23 @@
+// NodeName: a pod that names its node (spec.nodeName) fits only that node.
+import type { ClusterEvent, EnqueueExtensions, FilterPlugin } from '../../framework/interfaces';
+import type { NodeInfo } from '../../framework/node-info';
+import type { PodInfo } from '../../framework/pod-info';
+import { Status } from '../../framework/status';
+
+const OK = Status.SUCCESS;
+
+export const NODE_NAME = 'NodeName';
+export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
+
+export class NodeName implements FilterPlugin, EnqueueExtensions {
+  readonly name = NODE_NAME;
+
+  filter(_state: unknown, pod: PodInfo, node: NodeInfo): Status {
+    if (pod.nodeName === '' || pod.nodeName === node.name) return OK;
+    return Status.unresolvable(ERR_REASON_NODE_NAME);
+  }
+
+  eventsToRegister(): readonly ClusterEvent[] {
+    return [{ resource: 'Node', action: 'Add' }];
+  }
+}
