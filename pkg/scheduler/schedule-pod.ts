@@ -50,8 +50,8 @@ export class PodScheduler {
       return this.#fitError(pod, all.length, d);
     }
     const filters = fw.activeFilters(state);
-    const useNominated = this.nominator.hasNominatedPods();
-    const check = (n: NodeInfo) => (useNominated ? fw.runFilterWithNominatedPods(state, pod, n, filters) : fw.runFilter(state, pod, n, filters));
+    const filter = fw.filterFor(state);
+    const check = this.nominator.hasNominatedPods() ? (n: NodeInfo) => fw.runFilterWithNominatedPods(state, pod, n, filters) : (n: NodeInfo) => filter(state, pod, n);
 
     // A node nominated by an earlier preemption is tried first; if it fits, it is the answer.
     if (pod.nominatedNodeName && (!pre.nodeNames || pre.nodeNames.has(pod.nominatedNodeName))) {

@@ -56,6 +56,87 @@ export interface PreFilterOutcome {
   readonly nodeNamePlugins?: readonly string[];
 }
 
+/** Filters one node with a set of plugins (the first rejection, attributed to its plugin, wins). */
+export type NodeFilter = (state: CycleState, pod: PodInfo, node: NodeInfo) => Status;
+
+/**
+ * One function running `plugins` in order. Unrolled for the usual counts so each call site sees a
+ * single plugin method (the per-node loop is the scheduler's hottest path); a throw is attributed
+ * to its plugin by running them once more one by one.
+ */
+function composeFilters(plugins: readonly FilterPlugin[]): NodeFilter {
+  const slow: NodeFilter = (state, pod, node) => {
+    for (const p of plugins) {
+      let s: Status;
+      try {
+        s = p.filter(state, pod, node);
+      } catch (e) {
+        return Status.error(e).withPlugin(p.name);
+      }
+      if (s.code !== 'Success') return s.withPlugin(p.name);
+    }
+    return Status.SUCCESS;
+  };
+  const ok = Status.SUCCESS;
+  const f = plugins.map((p) => p.filter.bind(p));
+  const n = plugins.map((p) => p.name);
+  const guard =
+    (fast: NodeFilter): NodeFilter =>
+    (state, pod, node) => {
+      try {
+        return fast(state, pod, node);
+      } catch {
+        return slow(state, pod, node);
+      }
+    };
+  switch (plugins.length) {
+    case 0:
+      return () => ok;
+    case 1: {
+      const [f0] = f as [typeof f[0]];
+      return guard((s, p, x) => {
+        const r = f0(s, p, x);
+        return r.code === 'Success' ? ok : r.withPlugin(n[0]!);
+      });
+    }
+    case 2: {
+      const [f0, f1] = f as [typeof f[0], typeof f[0]];
+      return guard((s, p, x) => {
+        let r = f0(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[0]!);
+        r = f1(s, p, x);
+        return r.code === 'Success' ? ok : r.withPlugin(n[1]!);
+      });
+    }
+    case 3: {
+      const [f0, f1, f2] = f as [typeof f[0], typeof f[0], typeof f[0]];
+      return guard((s, p, x) => {
+        let r = f0(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[0]!);
+        r = f1(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[1]!);
+        r = f2(s, p, x);
+        return r.code === 'Success' ? ok : r.withPlugin(n[2]!);
+      });
+    }
+    case 4: {
+      const [f0, f1, f2, f3] = f as [typeof f[0], typeof f[0], typeof f[0], typeof f[0]];
+      return guard((s, p, x) => {
+        let r = f0(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[0]!);
+        r = f1(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[1]!);
+        r = f2(s, p, x);
+        if (r.code !== 'Success') return r.withPlugin(n[2]!);
+        r = f3(s, p, x);
+        return r.code === 'Success' ? ok : r.withPlugin(n[3]!);
+      });
+    }
+    default:
+      return slow;
+  }
+}
+
 interface WeightedScore {
   readonly plugin: ScorePlugin;
   readonly weight: number;
@@ -77,6 +158,8 @@ export class Framework implements FrameworkRunner {
   /** Plugin name → cluster events that may make pods it rejected schedulable. */
   readonly events: ReadonlyMap<string, readonly ClusterEvent[]>;
   readonly #waiting = new Map<string, WaitingPod>();
+  readonly #composed = new Map<string, NodeFilter>();
+  readonly #scratchArrays = new Map<number, [number[], number[]]>();
   readonly #handle: Handle;
 
   constructor(profile: ProfileConfig, registry: ReadonlyMap<string, PluginFactory>, handle: Omit<Handle, 'framework'>) {
@@ -161,6 +244,16 @@ export class Framework implements FrameworkRunner {
     return state.skipFilter.size === 0 ? (this.filter as FilterPlugin[]) : this.filter.filter((p) => !state.skipFilter.has(p.name));
   }
 
+  /** The filter function for this cycle's active plugins (built once per plugin set). */
+  filterFor(state: CycleState): NodeFilter {
+    const active = this.activeFilters(state);
+    let key = '';
+    for (const p of active) key += `${p.name},`;
+    let f = this.#composed.get(key);
+    if (!f) this.#composed.set(key, (f = composeFilters(active)));
+    return f;
+  }
+
   /** Filters one node; the first rejection (attributed to its plugin) wins. */
   runFilter(state: CycleState, pod: PodInfo, node: NodeInfo, filters: readonly FilterPlugin[] = this.activeFilters(state)): Status {
     for (let i = 0; i < filters.length; i++) {
@@ -241,6 +334,15 @@ export class Framework implements FrameworkRunner {
     return { status: new Status(Code.Unschedulable, reasons, rejector), ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) };
   }
 
+  #scratch(length: number): [number[], number[]] {
+    let a = this.#scratchArrays.get(length);
+    if (!a) {
+      if (this.#scratchArrays.size > 16) this.#scratchArrays.clear();
+      this.#scratchArrays.set(length, (a = [new Array<number>(length).fill(0), new Array<number>(length).fill(0)]));
+    }
+    return a;
+  }
+
   hasScorePlugins(): boolean {
     return this.score.length > 0;
   }
@@ -261,8 +363,9 @@ export class Framework implements FrameworkRunner {
 
   /** Weighted sum of every Score plugin's normalized scores, per node (totals[i] for nodes[i]). */
   runScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { status: Status; totals: number[] } {
-    const totals = new Array<number>(nodes.length).fill(0);
-    const scores = new Array<number>(nodes.length);
+    // Scratch arrays reused across cycles (the result is read before the next cycle starts).
+    const [totals, scores] = this.#scratch(nodes.length);
+    totals.fill(0);
     for (const { plugin, weight, normalize } of this.score) {
       if (state.skipScore.has(plugin.name)) continue;
       for (let i = 0; i < nodes.length; i++) {

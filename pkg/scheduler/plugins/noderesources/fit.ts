@@ -23,6 +23,10 @@ export interface InsufficientResource {
 }
 
 const SCORE_KEY = stateKey<readonly number[]>('PreScore/NodeResourcesFit');
+const KIND_CPU = 0;
+const KIND_MEMORY = 1;
+const KIND_EPHEMERAL = 2;
+const KIND_SCALAR = 3;
 /** Module-local so the hot paths read no imported binding. */
 const OK = Status.SUCCESS;
 
@@ -66,6 +70,9 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
   readonly #scorer: ResourceScorer;
   readonly #requested: number[];
   readonly #allocatable: number[];
+  /** Scoring resources as small integers, so the per-node loop compares no strings. */
+  readonly #kinds: number[];
+  readonly #names: string[];
 
   constructor(rawArgs: unknown) {
     this.args = fitArgs(rawArgs);
@@ -73,6 +80,8 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
     this.#scorer = resourceScorer(s.type, s.resources, s.shape);
     this.#requested = new Array<number>(s.resources.length).fill(0);
     this.#allocatable = new Array<number>(s.resources.length).fill(0);
+    this.#names = s.resources.map((r) => r.name);
+    this.#kinds = this.#names.map((n) => (n === CPU ? KIND_CPU : n === MEMORY ? KIND_MEMORY : n === EPHEMERAL_STORAGE ? KIND_EPHEMERAL : KIND_SCALAR));
   }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
@@ -107,22 +116,23 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const resources = this.args.scoringStrategy.resources;
+    const kinds = this.#kinds;
+    const names = this.#names;
     const podRequests = state.read(SCORE_KEY);
     const requested = this.#requested;
     const allocatable = this.#allocatable;
-    for (let i = 0; i < resources.length; i++) {
-      const name = resources[i]!.name;
-      const req = podRequests ? podRequests[i]! : name === CPU ? pod.nonZeroMilliCPU : name === MEMORY ? pod.nonZeroMemory : pod.requests.get(name);
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i]!;
+      const req = podRequests ? podRequests[i]! : kind === KIND_CPU ? pod.nonZeroMilliCPU : kind === KIND_MEMORY ? pod.nonZeroMemory : pod.requests.get(names[i]!);
       let a: number;
       let used: number;
-      if (name === CPU) {
+      if (kind === KIND_CPU) {
         a = node.allocatable.milliCPU;
         used = node.nonZeroMilliCPU;
-      } else if (name === MEMORY) {
+      } else if (kind === KIND_MEMORY) {
         a = node.allocatable.memory;
         used = node.nonZeroMemory;
-      } else if (name === EPHEMERAL_STORAGE) {
+      } else if (kind === KIND_EPHEMERAL) {
         a = node.allocatable.ephemeralStorage;
         used = node.requested.ephemeralStorage;
       } else if (req === 0) {
@@ -130,8 +140,8 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
         a = 0;
         used = 0;
       } else {
-        a = node.allocatable.get(name);
-        used = node.requested.get(name);
+        a = node.allocatable.get(names[i]!);
+        used = node.requested.get(names[i]!);
       }
       allocatable[i] = a;
       requested[i] = a === 0 ? 0 : used + req;
