@@ -9,21 +9,7 @@ import { ControllerManager } from '../controller/controller-manager';
 import { silentLogger } from '../log/logger';
 import { startTestControlPlane, type TestControlPlane } from '../server/test-control-plane';
 import { builtinControllers } from './index';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from './testing/eventually';
 
 const PODSPEC = { containers: [{ name: 'c', image: 'busybox' }] };
 

@@ -11,25 +11,11 @@ import { startTestControlPlane, type TestControlPlane } from '../../server/test-
 import { JOBS } from '../job/job-controller';
 import { CRONJOBS, cronJobController } from './cronjob-controller';
 import { SCHEDULED_TIMESTAMP } from './cronjob-util';
+import { eventually } from '../testing/eventually';
 
 type Obj = KubeObject & { spec?: any; status?: any };
 const NS = 'cron';
 const MINUTE = 60_000;
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('CronJob controller', () => {
   let cp: TestControlPlane;

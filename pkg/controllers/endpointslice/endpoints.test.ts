@@ -12,21 +12,7 @@ import { startTestControlPlane, type TestControlPlane } from '../../server/test-
 import { ENDPOINTS_CONTROLLER } from '../endpoints/endpoints-controller';
 import { builtinControllers } from '../index';
 import { ENDPOINTSLICE_CONTROLLER } from './endpointslice-controller';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 type Json = Record<string, any>;
 

@@ -13,21 +13,7 @@ import { finishPod } from '../testing/pod-status';
 import { runSimulatedKubelet } from '../testing/simulated-kubelet';
 import { JOBS, JOB_CONTROLLER, jobController } from './job-controller';
 import { COMPLETION_INDEX, JOB_TRACKING_FINALIZER } from './job-util';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 type Obj = KubeObject & { spec?: any; status?: any };
 const NS = 'jobs';

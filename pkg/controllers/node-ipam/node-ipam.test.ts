@@ -10,16 +10,7 @@ import { startTestControlPlane, type TestControlPlane } from '../../server/test-
 import { builtinControllers } from '../index';
 import { CidrSet } from './cidr-set';
 import { NODE_IPAM_CONTROLLER } from './node-ipam-controller';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 describe('CidrSet', () => {
   it('cuts the cluster CIDR into node subnets, next-fit', () => {

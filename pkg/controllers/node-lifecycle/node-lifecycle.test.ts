@@ -15,21 +15,7 @@ import { builtinControllers } from '../index';
 import { SimulatedNode } from '../testing/simulated-node';
 import { NODE_LIFECYCLE_CONTROLLER } from './node-lifecycle-controller';
 import { TAINT_EVICTION_CONTROLLER } from './taint-eviction-controller';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 type Json = Record<string, any>;
 const conditions = (n: KubeObject) => ((n.status as Json)?.conditions ?? []) as Json[];

@@ -14,21 +14,7 @@ import { finishPod, markPodReady } from '../testing/pod-status';
 import { runSimulatedKubelet } from '../testing/simulated-kubelet';
 import { CONTROLLER_REVISIONS } from '../workloads/controller-history';
 import { PVCS, STATEFULSETS } from './stateful-set-util';
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 type Obj = KubeObject & { spec?: any; status?: any; revision?: number; data?: any };
 const NS = 'sts';
