@@ -2,12 +2,10 @@
 // dist/k3ts, driven by the real kubectl, with simulated nodes (Node objects and Lease heartbeats
 // from this process, no containers): a node whose heartbeats stop goes NotReady, gets the
 // unreachable taints and loses its pods; kubectl get endpoints lists ready pods only.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpsTransport, RESOURCES, RestClient, systemClock } from '../pkg/client';
+import { RESOURCES, RestClient, systemClock } from '../pkg/client';
 import { SimulatedNode } from '../pkg/controllers/testing/simulated-node';
-import { eventually, startTestServer, type TestServer } from './helpers/cluster';
+import { adminClient, eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 type Json = Record<string, any>;
 
@@ -38,15 +36,7 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
 
   beforeAll(async () => {
     s = await startTestServer();
-    const tls = path.join(s.dataDir, 'server', 'tls');
-    admin = new RestClient({
-      transport: new HttpsTransport({
-        server: `https://127.0.0.1:${s.port}`,
-        caPem: fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8'),
-        certPem: fs.readFileSync(path.join(tls, 'client-admin.crt'), 'utf8'),
-        keyPem: fs.readFileSync(path.join(tls, 'client-admin.key'), 'utf8'),
-      }),
-    });
+        admin = adminClient(s);
   }, 120_000);
   afterAll(async () => {
     for (const name of [...beating.keys()]) silence(name);

@@ -6,10 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpsTransport, RestClient, systemClock } from '../pkg/client';
+import { systemClock } from '../pkg/client';
 import { runSimulatedKubelet } from '../pkg/controllers/testing/simulated-kubelet';
 import { runId, withExternalDb } from '../pkg/storage/drivers/sql/external-db.test-helper';
-import { eventually, startTestServer, type TestServer } from './helpers/cluster';
+import { adminClient, eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 type Json = Record<string, any>;
 
@@ -37,15 +37,7 @@ describe('controllers in k3ts server', () => {
     s = await startTestServer();
     k = kubectlOf(s);
     // No agent in these tests: a simulated kubelet (in this process) reports pods Running and Ready.
-    const tls = path.join(s.dataDir, 'server', 'tls');
-    const admin = new RestClient({
-      transport: new HttpsTransport({
-        server: `https://127.0.0.1:${s.port}`,
-        caPem: fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8'),
-        certPem: fs.readFileSync(path.join(tls, 'client-admin.crt'), 'utf8'),
-        keyPem: fs.readFileSync(path.join(tls, 'client-admin.key'), 'utf8'),
-      }),
-    });
+        const admin = adminClient(s);
     kubeletRun = runSimulatedKubelet({ client: admin, clock: systemClock }, kubelet.signal).finally(() => admin.close());
     for (const ns of ['cascade', 'ro']) await k.ok(['create', 'namespace', ns]);
   }, 120_000);

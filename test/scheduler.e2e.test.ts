@@ -3,17 +3,15 @@
 // taints, the FailedScheduling wording, preemption of the lowest-priority victim only, scheduler
 // names, the pods/binding subresource and PriorityClasses; and one case with the built dist/k3ts
 // driven by kubectl (`kubectl get pods -o wide`).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as stringifyYaml } from 'yaml';
 import type { KubeObject } from '../pkg/api/types';
-import { HttpsTransport, RESOURCES, RestClient, isConflict, systemClock } from '../pkg/client';
+import { RESOURCES, RestClient, isConflict, systemClock } from '../pkg/client';
 import { silentLogger } from '../pkg/log/logger';
 import { Scheduler, builtinRegistry, defaultSchedulerConfig, parseSchedulerConfig, pluginPoints, type SchedulerConfig } from '../pkg/scheduler';
 import { createSimulatedNodes, finalizeDeletions, heartbeatLeases, type SimulatedNodeSpec } from '../pkg/scheduler/testing/simulated-nodes';
 import { startTestControlPlane, type TestControlPlane } from '../pkg/server/test-control-plane';
-import { eventually, startTestServer, type TestServer } from './helpers/cluster';
+import { adminClient, eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 type Json = Record<string, any>;
 
@@ -246,15 +244,7 @@ describe('scheduler in dist/k3ts, seen with kubectl get pods -o wide', () => {
 
   beforeAll(async () => {
     s = await startTestServer();
-    const tls = path.join(s.dataDir, 'server', 'tls');
-    admin = new RestClient({
-      transport: new HttpsTransport({
-        server: `https://127.0.0.1:${s.port}`,
-        caPem: fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8'),
-        certPem: fs.readFileSync(path.join(tls, 'client-admin.crt'), 'utf8'),
-        keyPem: fs.readFileSync(path.join(tls, 'client-admin.key'), 'utf8'),
-      }),
-    });
+        admin = adminClient(s);
     const nodes: SimulatedNodeSpec[] = [
       { name: 'small', cpu: '1', labels: { zone: 'east' } },
       { name: 'big', cpu: '8', labels: { zone: 'west', disk: 'ssd' } },

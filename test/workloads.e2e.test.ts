@@ -4,13 +4,11 @@
 // DaemonSets on Node objects made with kubectl. No agent runs: a simulated kubelet (in this
 // process) reports pods Running and Ready, ends Job pods when the test says, and finishes the
 // graceful deletion of pods bound to nodes. Cron timing is tested in process with a fake clock.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpsTransport, RestClient, systemClock } from '../pkg/client';
+import { RestClient, systemClock } from '../pkg/client';
 import { finishPod } from '../pkg/controllers/testing/pod-status';
 import { runSimulatedKubelet } from '../pkg/controllers/testing/simulated-kubelet';
-import { eventually, startTestServer, type TestServer } from './helpers/cluster';
+import { adminClient, eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 type Json = Record<string, any>;
 const NS = 'work';
@@ -30,15 +28,7 @@ describe('workload controllers in k3ts server', () => {
 
   beforeAll(async () => {
     s = await startTestServer();
-    const tls = path.join(s.dataDir, 'server', 'tls');
-    admin = new RestClient({
-      transport: new HttpsTransport({
-        server: `https://127.0.0.1:${s.port}`,
-        caPem: fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8'),
-        certPem: fs.readFileSync(path.join(tls, 'client-admin.crt'), 'utf8'),
-        keyPem: fs.readFileSync(path.join(tls, 'client-admin.key'), 'utf8'),
-      }),
-    });
+        admin = adminClient(s);
     kubeletRun = runSimulatedKubelet({ client: admin, clock: systemClock, finishDeletions: true }, kubelet.signal);
     const r = await s.kubectl(['create', 'namespace', NS]);
     if (r.exitCode !== 0) throw new Error(r.stderr);

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa } from 'execa';
+import { RestClient } from '../../pkg/client/rest-client';
+import { HttpsTransport } from '../../pkg/client/transport';
+import { eventually as pollUntil } from '../../pkg/controllers/testing/eventually';
 import { builtBinary, freePort, PATH_WITH_HOST_TOOLS, startProcess, type RunningProcess } from './binary';
 
 export const KUBECTL = '/usr/bin/kubectl';
@@ -67,18 +70,20 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   return server;
 }
 
-/** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** Polls `fn` until it returns a truthy value or the deadline passes (e2e defaults: 20 s, every 100 ms). */
+export function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  return pollUntil(fn, what, timeoutMs, intervalMs);
+}
+
+/** A REST client for the server's API as the admin (server/tls/client-admin.*). */
+export function adminClient(s: Pick<TestServer, 'dataDir' | 'port'>): RestClient {
+  const tls = path.join(s.dataDir, 'server', 'tls');
+  return new RestClient({
+    transport: new HttpsTransport({
+      server: `https://127.0.0.1:${s.port}`,
+      caPem: fs.readFileSync(path.join(tls, 'server-ca.crt'), 'utf8'),
+      certPem: fs.readFileSync(path.join(tls, 'client-admin.crt'), 'utf8'),
+      keyPem: fs.readFileSync(path.join(tls, 'client-admin.key'), 'utf8'),
+    }),
+  });
 }
