@@ -1,28 +1,18 @@
 // Writing secrets to disk: temp file created 0600 beside the target, fsync, rename, so a reader
 // never sees a torn file and the content is never briefly readable by others.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../fsutil/write-file-atomic';
 import { TokenError } from './errors';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
 export async function writePrivateFile(path: string, data: string | Buffer, mode = PRIVATE_FILE_MODE): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, data, mode);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new TokenError('io', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
   }
 }

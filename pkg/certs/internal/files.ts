@@ -1,8 +1,7 @@
 // Small file helpers: atomic writes with an exact mode, and reads that return undefined for a
 // missing file. Every failure is rethrown as CertError('io') naming the path.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic as replaceFile } from '../../fsutil/write-file-atomic';
 import { CertError } from '../errors';
 
 function ioError(action: string, path: string, e: unknown): CertError {
@@ -29,24 +28,11 @@ export async function ensureDir(dir: string, mode: number): Promise<void> {
   }
 }
 
-/**
- * Writes `data` to a temporary file beside `path` (created with `mode`, chmod'ed past the umask,
- * fsync'ed) and renames it over `path`, so readers see the old or the new file, never a torn one.
- */
+/** Atomic replace (see pkg/fsutil/write-file-atomic.ts) with this package's error codes. */
 export async function writeFileAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await replaceFile(path, data, mode);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw ioError('write', path, e);
   }
 }
