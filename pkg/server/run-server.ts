@@ -48,6 +48,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const k = KUBERNETES_VERSION;
     const cfgWithToken = await shareClusterIdentity(cfg, flags, backend, log);
     const security = await prepareTokenSecurity(cfgWithToken, backend, log);
+    const policyCaches = new AbortController();
     const controlPlane = await startControlPlane(cfg, {
       backend: security.backend,
       authenticators: security.authenticators,
@@ -55,7 +56,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
       subresources: new Map([...security.subresources, ...kubeletProxySubresources(serverTlsCredentials(cfg.paths.server.tls)), ...disruptionSubresources()]),
       nonResourceHandlers: security.nonResourceHandlers,
       // LimitRange defaults, then ResourceQuota enforcement.
-      admission: resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }),
+      admission: resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') }),
       log,
       resources: BUILTIN_MODULES.flat(),
       machinery,
@@ -87,6 +88,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     stopTokens.abort();
     await tokenControllers.done;
     await controlPlane.stop();
+    policyCaches.abort();
   } finally {
     await backend.close();
   }

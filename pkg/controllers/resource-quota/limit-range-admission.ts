@@ -49,12 +49,17 @@ function check(item: JsonRecord, what: string, requests: Record<string, unknown>
 export class LimitRangerAdmission implements AdmissionPlugin {
   readonly name = 'LimitRanger';
 
-  constructor(private readonly limitRanges: Store) {}
+  constructor(
+    private readonly limitRanges: Store,
+    /** false = the namespace has no LimitRange (skip the read); undefined = unknown (read). */
+    private readonly holds: (namespace: string) => boolean | undefined = () => undefined,
+  ) {}
 
   async admit(req: AdmissionRequest): Promise<void> {
     const obj = req.object;
     if (req.operation !== 'create' || req.subresource || req.def.group !== '' || !req.namespace || !obj) return;
     if (req.def.resource !== 'pods' && req.def.resource !== 'persistentvolumeclaims') return;
+    if (this.holds(req.namespace) === false) return;
     const ranges = await listIn(this.limitRanges, req.namespace);
     if (!ranges.length) return;
     const problems = req.def.resource === 'pods' ? this.#pod(obj, ranges) : this.#claim(obj, ranges);

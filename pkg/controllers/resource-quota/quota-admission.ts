@@ -52,11 +52,14 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
   constructor(
     private readonly quotas: Store,
     private readonly now: () => Date,
+    /** false = the namespace has no ResourceQuota (skip the read); undefined = unknown (read). */
+    private readonly holds: (namespace: string) => boolean | undefined = () => undefined,
   ) {}
 
   async admit(req: AdmissionRequest): Promise<void> {
     const obj = req.object;
     if (req.operation !== 'create' || req.subresource || !req.def.namespaced || !req.namespace || !obj) return;
+    if (this.holds(req.namespace) === false) return;
     const { group, resource } = req.def;
     const usage = usageOf(group, resource, obj, this.now().getTime());
     // Quotas already charged by an earlier attempt (a later one conflicted) are not charged again.
