@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k3ts-bench-api-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const kubeconfig = path.join(dir, 'kc.yaml');
-  const child = spawn(bin, ['server', '-d', path.join(dir, 'data'), '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '-o', kubeconfig, '--disable-agent', ...(authorizationMode ? ['--authorization-mode', authorizationMode] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['server', '-d', path.join(dir, 'data'), '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '-o', kubeconfig, '--disable-agent', '--disable-scheduler', ...(authorizationMode ? ['--authorization-mode', authorizationMode] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (b: Buffer) => {
