@@ -68,6 +68,37 @@ describe('controllers in k3ts server', () => {
     expect(await k.ok(['get', 'configmaps,deployments,replicasets,pods,secrets,serviceaccounts', '-n', 'doomed', '-o', 'name'])).toBe('');
   });
 
+  it('finishes a rollout correctly after the server is killed (SIGKILL) in the middle of it', async () => {
+    await k.ok(['create', 'namespace', 'midway']);
+    const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mid', namespace: 'midway' }, spec: {
+      replicas: 4, minReadySeconds: 1, selector: { matchLabels: { app: 'mid' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: { metadata: { labels: { app: 'mid' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } },
+    } };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(deploy));
+    await k.ok(['-n', 'midway', 'rollout', 'status', 'deployment/mid', '--timeout=90s']);
+    await k.ok(['-n', 'midway', 'set', 'image', 'deployment/mid', 'c=busybox:2']);
+    // Mid-rollout: the new ReplicaSet has started pods while the old one still has replicas.
+    await eventually(async () => {
+      const sets = (await k.json(['-n', 'midway', 'get', 'rs', '-l', 'app=mid'])).items as Json[];
+      const image = (rs: Json) => rs.spec.template.spec.containers[0].image;
+      const fresh = sets.find((rs) => image(rs) === 'busybox:2');
+      const old = sets.find((rs) => image(rs) === 'busybox:1');
+      return fresh && old && (fresh.status?.replicas ?? 0) >= 1 && old.spec.replicas >= 2;
+    }, 'the rollout to be under way', 60_000, 20);
+    await s.crashAndRestart();
+    await k.ok(['-n', 'midway', 'rollout', 'status', 'deployment/mid', '--timeout=120s']);
+    const pods = (await k.json(['-n', 'midway', 'get', 'pods', '-l', 'app=mid'])).items.filter((p: Json) => !p.metadata.deletionTimestamp) as Json[];
+    expect(pods).toHaveLength(4);
+    expect(pods.every((p) => p.spec.containers[0].image === 'busybox:2')).toBe(true);
+    const sets = (await k.json(['-n', 'midway', 'get', 'rs', '-l', 'app=mid'])).items as Json[];
+    expect(sets).toHaveLength(2);
+    const byImage = Object.fromEntries(sets.map((rs) => [rs.spec.template.spec.containers[0].image, rs]));
+    expect(byImage['busybox:1'].spec.replicas).toBe(0);
+    expect(byImage['busybox:2'].spec.replicas).toBe(4);
+    expect(byImage['busybox:2'].metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+  }, 240_000);
+
   /** A Deployment with its ReplicaSet and two ready pods, made by the controllers. */
   const deployed = async (name: string) => {
     await k.ok(['-n', 'cascade', 'create', 'deployment', name, '--image=busybox', '--replicas=2']);

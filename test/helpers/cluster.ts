@@ -19,6 +19,8 @@ export interface TestServer {
   /** Runs kubectl with this server's admin kubeconfig. */
   kubectl(args: readonly string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
   restart(): Promise<void>;
+  /** SIGKILL the server (no shutdown at all), then start it again on the same data dir and port. */
+  crashAndRestart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async restart() {
       const code = await proc.stop();
       if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${proc.output()}`);
+      proc = await launch();
+    },
+    async crashAndRestart() {
+      const exited = new Promise((r) => proc.child.once('exit', r));
+      proc.child.kill('SIGKILL');
+      await exited;
       proc = await launch();
     },
     async stop() {
