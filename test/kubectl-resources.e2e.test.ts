@@ -172,7 +172,7 @@ describe('kubectl against k3ts', () => {
     expect(noNs.stderr).toContain('namespaces "does-not-exist" not found');
   });
 
-  it('runs every create generator of the issue-4 catalog (protobuf bodies)', async () => {
+  it('runs every kubectl create generator (protobuf bodies), role, rolebinding and token included', async () => {
     const gens: string[][] = [
       ['create', 'deployment', 'gen-deploy', '--image=busybox', '--replicas=0'],
       ['create', 'configmap', 'gen-cm', '--from-literal=k=v'],
@@ -185,6 +185,8 @@ describe('kubectl against k3ts', () => {
       ['create', 'cronjob', 'gen-cron', '--image=busybox', '--schedule=*/5 * * * *', '--', 'true'],
       ['create', 'serviceaccount', 'gen-sa'],
       ['create', 'quota', 'gen-quota', '--hard=pods=10'],
+      ['create', 'role', 'gen-role', '--verb=get,list', '--resource=pods'],
+      ['create', 'rolebinding', 'gen-rb', '--role=gen-role', '--serviceaccount=e2e:gen-sa'],
     ];
     for (const g of gens) {
       const dash = g.indexOf('--');
@@ -193,6 +195,12 @@ describe('kubectl against k3ts', () => {
     }
     expect(await ok(['get', 'secret', 'gen-secret', '-n', 'e2e', '-o', 'jsonpath={.data.password}'])).toBe(Buffer.from('s3cret').toString('base64'));
     expect(await ok(['get', 'deploy', 'gen-deploy', '-n', 'e2e', '-o', 'jsonpath={.spec.replicas}'])).toBe('0');
+    const token = await ok(['create', 'token', 'gen-sa', '-n', 'e2e', '--duration=10m']);
+    expect(token.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const claims = JSON.parse(Buffer.from(token.trim().split('.')[1]!, 'base64url').toString());
+    expect(claims.sub).toBe('system:serviceaccount:e2e:gen-sa');
+    expect(claims.exp - claims.iat).toBe(600);
+    expect(await ok(['get', 'role', 'gen-role', '-n', 'e2e', '-o', 'jsonpath={.rules[0].verbs}'])).toBe('["get","list"]');
     const job = await json(['get', 'job', 'gen-job', '-n', 'e2e']);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
     expect(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
