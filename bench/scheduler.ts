@@ -8,6 +8,8 @@
 //                the scheduler runs: bound per second from the first create to the last binding.
 //                Scheduling cannot outrun creation, so the creation rate alone is printed beside it
 //                as the baseline measured in the same run.
+// A third figure needs no API at all: the same pods through the scheduling cycle (filter, score,
+// assume) over a cache of the same nodes — what the scheduler itself can do.
 // Modes (argv[2]):
 //   binary     (default) the built dist/k3ts server, scheduler inside it (sqlite datastore,
 //              controllers running); this process creates nodes and pods over HTTPS, holds the
@@ -18,6 +20,7 @@
 // Usage: npx tsx bench/scheduler.ts [binary|inprocess] [nodes] [initPods] [pods] [--no-e2e]
 // (K3TS_BENCH_BIN=<file> runs another build than dist/k3ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -28,6 +31,10 @@ import { silentLogger } from '../pkg/log/logger';
 import { Scheduler, builtinRegistry, defaultSchedulerConfig, pluginPoints } from '../pkg/scheduler';
 import { createSimulatedNodes, heartbeatLeases } from '../pkg/scheduler/testing/simulated-nodes';
 import { startTestControlPlane } from '../pkg/server/test-control-plane';
+import { assumedOn } from '../pkg/scheduler/cache/scheduler-cache';
+import { CycleState } from '../pkg/scheduler/framework/cycle-state';
+import { PodScheduler } from '../pkg/scheduler/schedule-pod';
+import { frameworkOver, node as fixtureNode, pod as fixturePod, snapshotOf } from '../pkg/scheduler/testing/fixtures';
 
 const mode = process.argv[2] ?? 'binary';
 const NODES = Number(process.argv[3] ?? 5000);
@@ -226,10 +233,29 @@ async function createPods(admin: RestClient, ns: string, n: number, parallel: nu
   return performance.now() - t0;
 }
 
+/** The scheduling cycle alone: cache, framework and plugins, pods assumed, no API. */
+function cyclesOnly(): void {
+  const snapshot = snapshotOf(Array.from({ length: NODES }, (_, i) => fixtureNode({ name: `node-${i}`, cpu: '4', memory: '32Gi', pods: '110' })));
+  const { framework } = frameworkOver(snapshot);
+  const scheduler = new PodScheduler(snapshot, { nominatedPodsForNode: () => [], hasNominatedPods: () => false }, 0, Math.random);
+  const pods = Array.from({ length: INIT_PODS + PODS }, (_, i) => fixturePod({ name: `pod-${i}`, requests: { cpu: '100m', memory: '500Mi' } }));
+  let t = performance.now();
+  for (let i = 0; i < pods.length; i++) {
+    if (i === INIT_PODS) t = performance.now();
+    const r = scheduler.schedule(framework, new CycleState(), pods[i]!);
+    if (!r.ok) throw new Error(`pod ${i} did not fit: ${r.status.message()}`);
+    snapshot.assume(assumedOn(pods[i]!, r.node));
+  }
+  const ms = performance.now() - t;
+  console.log(`scheduling cycles alone (no API): ${PODS} pods over ${NODES} nodes in ${Math.round(ms)} ms => ${Math.round((PODS / ms) * 1000)} pods/s`);
+}
+
 async function main(): Promise<void> {
+  cyclesOnly();
   const e2e = !process.argv.includes('--no-e2e');
   const target = mode === 'inprocess' ? await startInProcess() : await startBinary();
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
   let heartbeats: Promise<void> = Promise.resolve();
   try {
     const { admin } = target;

@@ -234,6 +234,15 @@ describe('scheduler: preemption', () => {
     expect(urgent.spec.priority).toBe(1000);
     expect(urgent.status.nominatedNodeName).toBe('p1');
   });
+
+  it('gives pods without a class the global default class, of which there is one', async () => {
+    const classes = c.cp.admin.resource({ group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false });
+    await classes.create({ metadata: { name: 'everyday' }, value: 7, globalDefault: true } as KubeObject);
+    const err = await classes.create({ metadata: { name: 'another-default' }, value: 8, globalDefault: true } as KubeObject).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('priorityclasses.scheduling.k8s.io "another-default" is forbidden: PriorityClass everyday is marked as default. Only one default can exist');
+    const p = (await c.cp.admin.resource(RESOURCES.pods).create(podSpec('plain', { schedulerName: 'nobody' }))) as Json;
+    expect([p.spec.priorityClassName, p.spec.priority, p.spec.preemptionPolicy]).toEqual(['everyday', 7, 'PreemptLowerPriority']);
+  });
 });
 
 describe('scheduler in dist/k3ts, seen with kubectl get pods -o wide', () => {
@@ -244,7 +253,7 @@ describe('scheduler in dist/k3ts, seen with kubectl get pods -o wide', () => {
 
   beforeAll(async () => {
     s = await startTestServer();
-        admin = adminClient(s);
+    admin = adminClient(s);
     const nodes: SimulatedNodeSpec[] = [
       { name: 'small', cpu: '1', labels: { zone: 'east' } },
       { name: 'big', cpu: '8', labels: { zone: 'west', disk: 'ssd' } },

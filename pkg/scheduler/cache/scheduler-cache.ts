@@ -30,6 +30,9 @@ export class SchedulerCache implements Snapshot {
   readonly #images = new Map<string, number>();
   #withAffinity = 0;
   #withRequiredAnti = 0;
+  #hardTainted = 0;
+  #softTainted = 0;
+  #unschedulable = 0;
 
   // Snapshot
 
@@ -55,16 +58,40 @@ export class SchedulerCache implements Snapshot {
     return this.#withAffinity;
   }
 
+  nodesWithHardTaints(): number {
+    return this.#hardTainted;
+  }
+
+  nodesWithSoftTaints(): number {
+    return this.#softTainted;
+  }
+
+  unschedulableNodes(): number {
+    return this.#unschedulable;
+  }
+
+  /** Keeps the per-node counters (images, taints, cordons) as a node comes (1) or goes (-1). */
+  #countNode(n: NodeInfo, delta: 1 | -1): void {
+    for (const image of n.images.keys()) {
+      const c = (this.#images.get(image) ?? 0) + delta;
+      if (c <= 0) this.#images.delete(image);
+      else this.#images.set(image, c);
+    }
+    if (n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) this.#hardTainted += delta;
+    if (n.taints.some((t) => t.effect === 'PreferNoSchedule')) this.#softTainted += delta;
+    if (n.unschedulable) this.#unschedulable += delta;
+  }
+
   // Nodes
 
   addNode(node: KubeObject): NodeInfo {
     const name = String(node.metadata.name ?? '');
     let n = this.#nodes.get(name);
-    if (n?.node) this.#countImages(n, -1);
+    if (n?.node) this.#countNode(n, -1);
     if (!n) this.#nodes.set(name, (n = new NodeInfo(name)));
     const wasListed = n.node !== undefined;
     n.setNode(node);
-    this.#countImages(n, 1);
+    this.#countNode(n, 1);
     if (!wasListed) this.#list = undefined;
     return n;
   }
@@ -76,19 +103,11 @@ export class SchedulerCache implements Snapshot {
   removeNode(name: string): void {
     const n = this.#nodes.get(name);
     if (!n?.node) return;
-    this.#countImages(n, -1);
+    this.#countNode(n, -1);
     this.#list = undefined;
     // Pods still bound there keep a placeholder until they are deleted too.
     if (n.pods.size > 0) n.node = undefined;
     else this.#nodes.delete(name);
-  }
-
-  #countImages(n: NodeInfo, delta: 1 | -1): void {
-    for (const image of n.images.keys()) {
-      const c = (this.#images.get(image) ?? 0) + delta;
-      if (c <= 0) this.#images.delete(image);
-      else this.#images.set(image, c);
-    }
   }
 
   nodeCount(): number {

@@ -135,6 +135,10 @@ export interface Snapshot {
   podsWithRequiredAntiAffinity(): number;
   /** Pods in the cluster with any inter-pod affinity. */
   podsWithAffinity(): number;
+  /** Nodes with a NoSchedule or NoExecute taint, with a PreferNoSchedule taint, and cordoned ones (plugins skip what cannot matter). */
+  nodesWithHardTaints(): number;
+  nodesWithSoftTaints(): number;
+  unschedulableNodes(): number;
 }
 
 /** Pods nominated to nodes by preemption, which later cycles must leave room for. */

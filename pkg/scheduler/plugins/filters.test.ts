@@ -16,6 +16,7 @@ const state = () => new CycleState();
 
 describe('NodeName', () => {
   it('fits only the named node', () => {
+    expect(new NodeName().preFilter(state(), pod())).toBe(Status.SKIP);
     const p = pod({ nodeName: 'a' });
     expect(new NodeName().filter(state(), p, node({ name: 'a' })).code).toBe(Code.Success);
     const s = new NodeName().filter(state(), p, node({ name: 'b' }));
@@ -26,33 +27,44 @@ describe('NodeName', () => {
 describe('NodeUnschedulable', () => {
   it('keeps pods off cordoned nodes unless they tolerate node.kubernetes.io/unschedulable', () => {
     const cordoned = node({ name: 'c', unschedulable: true });
-    expect(new NodeUnschedulable().filter(state(), pod(), cordoned).message()).toBe('node(s) were unschedulable');
+    const plugin = new NodeUnschedulable(fakeHandle(snapshotOf([cordoned])));
+    expect(plugin.preFilter().code).toBe(Code.Success);
+    expect(plugin.filter(state(), pod(), cordoned).message()).toBe('node(s) were unschedulable');
     const tolerant = pod({ tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }] });
-    expect(new NodeUnschedulable().filter(state(), tolerant, cordoned).code).toBe(Code.Success);
+    expect(plugin.filter(state(), tolerant, cordoned).code).toBe(Code.Success);
+    expect(new NodeUnschedulable(fakeHandle(snapshotOf([node({ name: 'ok' })]))).preFilter()).toBe(Status.SKIP);
   });
 });
 
 describe('TaintToleration', () => {
   const tainted = node({ name: 't', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
+  const tt = () => new TaintToleration(fakeHandle(snapshotOf([tainted, node({ name: 'soft', taints: [{ key: 'a', effect: 'PreferNoSchedule' }] })])));
+
+  it('skips filtering and scoring while no node has taints of the kind', () => {
+    const plain = new TaintToleration(fakeHandle(snapshotOf([node({ name: 'plain' })])));
+    expect(plain.preFilter()).toBe(Status.SKIP);
+    expect(plain.preScore(state(), pod(), [])).toBe(Status.SKIP);
+    expect(tt().preFilter().code).toBe(Code.Success);
+  });
 
   it('requires NoSchedule/NoExecute taints to be tolerated', () => {
-    const s = new TaintToleration().filter(state(), pod(), tainted);
+    const s = tt().filter(state(), pod(), tainted);
     expect([s.code, s.message()]).toEqual([Code.UnschedulableAndUnresolvable, 'node(s) had untolerated taint(s)']);
     for (const t of [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, { key: 'dedicated', operator: 'Exists' }, { operator: 'Exists' }]) {
-      expect(new TaintToleration().filter(state(), pod({ tolerations: [t] }), tainted).code).toBe(Code.Success);
+      expect(tt().filter(state(), pod({ tolerations: [t] }), tainted).code).toBe(Code.Success);
     }
-    expect(new TaintToleration().filter(state(), pod({ tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'cpu' }] }), tainted).code).toBe(Code.UnschedulableAndUnresolvable);
+    expect(tt().filter(state(), pod({ tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'cpu' }] }), tainted).code).toBe(Code.UnschedulableAndUnresolvable);
   });
 
   it('scores nodes with fewer untolerated PreferNoSchedule taints higher', () => {
     const nodes = [node({ name: 'clean' }), node({ name: 'one', taints: [{ key: 'a', effect: 'PreferNoSchedule' }] }), node({ name: 'two', taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }] })];
-    const tt = new TaintToleration();
+    const t = tt();
     const s = state();
     const p = pod();
-    tt.preScore(s, p, nodes);
-    const scores = nodes.map((n) => tt.score(s, p, n));
+    t.preScore(s, p, nodes);
+    const scores = nodes.map((n) => t.score(s, p, n));
     expect(scores).toEqual([0, 1, 2]);
-    tt.normalizeScore(s, p, nodes, scores);
+    t.normalizeScore(s, p, nodes, scores);
     expect(scores).toEqual([100, 50, 0]);
   });
 });
@@ -122,6 +134,8 @@ describe('ImageLocality', () => {
     const without = node({ name: 'b' });
     const il = new ImageLocality(fakeHandle(snapshotOf([withImage, without])));
     const p = pod({ image: 'example.com/big:1' });
+    expect(il.preScore(state(), p).code).toBe(Code.Success);
+    expect(il.preScore(state(), pod({ image: 'nowhere:1' }))).toBe(Status.SKIP);
     expect(il.score(state(), p, without)).toBe(0);
     expect(il.score(state(), p, withImage)).toBe(imageLocalityScore(250 * mb, 1));
     expect(imageLocalityScore(250 * mb, 1)).toBe(23);

@@ -27,16 +27,16 @@ export type Registry = ReadonlyMap<string, RegistryEntry>;
 export function builtinRegistry(): Registry {
   return new Map<string, RegistryEntry>([
     [PRIORITY_SORT, { factory: () => new PrioritySort(), points: ['queueSort'] }],
-    [NODE_UNSCHEDULABLE, { factory: () => new NodeUnschedulable(), points: ['filter'] }],
-    [NODE_NAME, { factory: () => new NodeName(), points: ['filter'] }],
-    [TAINT_TOLERATION, { factory: () => new TaintToleration(), points: ['filter', 'preScore', 'score'] }],
+    [NODE_UNSCHEDULABLE, { factory: (_args, handle) => new NodeUnschedulable(handle), points: ['preFilter', 'filter'] }],
+    [NODE_NAME, { factory: () => new NodeName(), points: ['preFilter', 'filter'] }],
+    [TAINT_TOLERATION, { factory: (_args, handle) => new TaintToleration(handle), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [NODE_AFFINITY, { factory: () => new NodeAffinity(), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [NODE_PORTS, { factory: () => new NodePorts(), points: ['preFilter', 'filter'] }],
     [NODE_RESOURCES_FIT, { factory: (args) => new NodeResourcesFit(args), points: ['filter', 'preScore', 'score'] }],
     [POD_TOPOLOGY_SPREAD, { factory: () => new PodTopologySpread(), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [INTER_POD_AFFINITY, { factory: (_args, handle) => new InterPodAffinity(handle), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [DEFAULT_PREEMPTION, { factory: (_args, handle) => new DefaultPreemption(handle), points: ['postFilter'] }],
-    [IMAGE_LOCALITY, { factory: (_args, handle) => new ImageLocality(handle), points: ['score'] }],
+    [IMAGE_LOCALITY, { factory: (_args, handle) => new ImageLocality(handle), points: ['preScore', 'score'] }],
     [DEFAULT_BINDER, { factory: (_args, handle) => new DefaultBinder(handle), points: ['bind'] }],
   ]);
 }

@@ -12,6 +12,7 @@ import type { Clock } from '../../client/clock';
 import { silentLogger } from '../../log/logger';
 import { sleep } from '../../client/clock';
 import { isConflict } from '../../client/errors';
+import { childSignal } from '../../client/deadline';
 
 export interface SimulatedNodeSpec {
   readonly name: string;
@@ -81,7 +82,17 @@ function microTime(ms: number): string {
  * over the interval, one request each) until `signal` aborts. Keep the interval under the
  * lifecycle controller's 40 s grace period.
  */
-export async function heartbeatLeases(opts: { client: RestClient; clock: Clock; names: readonly string[]; intervalMs: number; parallel?: number }, signal: AbortSignal): Promise<void> {
+export async function heartbeatLeases(opts: { client: RestClient; clock: Clock; names: readonly string[]; intervalMs: number; parallel?: number }, parent: AbortSignal): Promise<void> {
+  // Many renewals listen on the signal at once: a child without a listener limit.
+  const { controller, dispose } = childSignal(parent);
+  try {
+    await renewLoop(opts, controller.signal);
+  } finally {
+    dispose();
+  }
+}
+
+async function renewLoop(opts: { client: RestClient; clock: Clock; names: readonly string[]; intervalMs: number; parallel?: number }, signal: AbortSignal): Promise<void> {
   const leases = opts.client.resource(RESOURCES.leases);
   const held = new Map<string, KubeObject>();
   const renew = async (name: string) => {

@@ -2,7 +2,8 @@
 // how many nodes share the image (an image everywhere says little), clamped between 23 MB and
 // 1000 MB per container (upstream's thresholds).
 import type { CycleState } from '../../framework/cycle-state';
-import type { Handle, ScorePlugin } from '../../framework/interfaces';
+import type { Handle, PreScorePlugin, ScorePlugin } from '../../framework/interfaces';
+import { Status } from '../../framework/status';
 import { MAX_NODE_SCORE } from '../../framework/interfaces';
 import type { NodeInfo } from '../../framework/node-info';
 import type { PodInfo } from '../../framework/pod-info';
@@ -21,10 +22,16 @@ export function imageLocalityScore(sumScores: number, containers: number): numbe
   return Math.trunc((MAX_NODE_SCORE * (s - MIN_THRESHOLD)) / (maxThreshold - MIN_THRESHOLD));
 }
 
-export class ImageLocality implements ScorePlugin {
+export class ImageLocality implements PreScorePlugin, ScorePlugin {
   readonly name = IMAGE_LOCALITY;
 
   constructor(private readonly handle: Pick<Handle, 'snapshot'>) {}
+
+  /** No node has any of the pod's images: every node scores 0, skipping changes no choice. */
+  preScore(_state: CycleState, pod: PodInfo): Status {
+    for (const image of pod.images) if (this.handle.snapshot.imageNodeCount(image) > 0) return Status.SUCCESS;
+    return Status.SKIP;
+  }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
     if (node.images.size === 0 || pod.images.length === 0) return 0;

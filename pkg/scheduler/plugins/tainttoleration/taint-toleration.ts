@@ -2,7 +2,7 @@
 // untolerated PreferNoSchedule taints score higher (Score, normalized and reversed).
 import type { CycleState } from '../../framework/cycle-state';
 import { stateKey } from '../../framework/cycle-state';
-import { MAX_NODE_SCORE, type ClusterEvent, type EnqueueExtensions, type FilterPlugin, type NormalizeScorePlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces';
+import { MAX_NODE_SCORE, type ClusterEvent, type EnqueueExtensions, type FilterPlugin, type Handle, type NormalizeScorePlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces';
 import type { NodeInfo } from '../../framework/node-info';
 import type { PodInfo, Toleration } from '../../framework/pod-info';
 import { Status } from '../../framework/status';
@@ -18,8 +18,15 @@ const PREFER_KEY = stateKey<readonly Toleration[]>('PreScore/TaintToleration');
 
 const hardEffect = (t: { effect: string }) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
 
-export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
+export class TaintToleration implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, NormalizeScorePlugin, EnqueueExtensions {
   readonly name = TAINT_TOLERATION;
+
+  constructor(private readonly handle: Pick<Handle, 'snapshot'>) {}
+
+  /** No node with a NoSchedule/NoExecute taint: nothing to filter. */
+  preFilter(): Status {
+    return this.handle.snapshot.nodesWithHardTaints() === 0 ? Status.SKIP : OK;
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     if (node.taints.length === 0) return OK;
@@ -27,6 +34,8 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[]): Status {
+    // Without PreferNoSchedule taints every node scores the same: skipping changes no choice.
+    if (this.handle.snapshot.nodesWithSoftTaints() === 0) return Status.SKIP;
     state.write(
       PREFER_KEY,
       pod.tolerations.filter((t) => t.effect === '' || t.effect === 'PreferNoSchedule'),
