@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Cgroups } from '../containerd/cgroups';
+import { cleanupRules } from '../proxy/proxy-rules';
 
 export interface KillallTarget {
   /** The agent's run dir (containerd state and socket, runc state, CNI leases). */
@@ -141,6 +142,24 @@ function cleanIptables(network: string): void {
   if (input) execFileSync('iptables-restore', ['--noflush'], { input, stdio: ['pipe', 'ignore', 'ignore'] });
 }
 
+/** Removes the service proxy's K3TS-* chains and the jumps into them, in both iptables backends. */
+export function cleanProxyRules(): number {
+  let removed = 0;
+  for (const mode of ['nft', 'legacy']) {
+    let save: string;
+    try {
+      save = execFileSync(`iptables-${mode}-save`, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      continue; // this backend is not installed
+    }
+    const input = cleanupRules(save);
+    if (!input) continue;
+    execFileSync(`iptables-${mode}-restore`, ['--noflush'], { input, stdio: ['pipe', 'ignore', 'pipe'] });
+    removed += input.split('\n').filter((l) => l.startsWith('-X ') || l.startsWith('-D ')).length;
+  }
+  return removed;
+}
+
 export function killall(t: KillallTarget): KillallReport {
   const pids = agentProcesses(t.runDir);
   for (const p of pids) {
@@ -164,6 +183,7 @@ export function killall(t: KillallTarget): KillallReport {
     }
   }
   cleanIptables(t.network ?? 'k3ts');
+  cleanProxyRules();
   if (t.bridge) {
     try {
       execFileSync('ip', ['link', 'del', t.bridge], { stdio: 'ignore' });

@@ -20,6 +20,8 @@ import { parseLabel, parseTaint } from '../kubelet/node-status';
 import { readHostResolv } from '../kubelet/sandbox-config';
 import { startKubeletServer, type RunningKubeletServer } from '../kubelet/server/kubelet-server';
 import type { Logger } from '../log/logger';
+import { Proxier, enableProxySysctls } from '../proxy/proxier';
+import { systemIptables } from '../proxy/iptables';
 import { versionInfo } from '../version/version';
 import { fallbackPodCidr, type AgentConfig } from './agent-config';
 import { writeCniConflist } from './cni-conflist';
@@ -165,6 +167,26 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       await kubelet.done;
       client.close();
     });
+
+    // 4. The service proxy (iptables), with its own system:kube-proxy identity when issued.
+    if (deps.credentials.proxyCertPem && deps.credentials.proxyKeyPem) {
+      enableProxySysctls(log.child('proxy'));
+      const iptables = systemIptables();
+      const proxyClient = new RestClient({
+        transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.proxyCertPem, keyPem: deps.credentials.proxyKeyPem }),
+        userAgent: `kube-proxy/${versionInfo().version} (linux/${facts.architecture})`,
+      });
+      const proxyAbort = new AbortController();
+      const proxier = new Proxier({ clusterCidr: cfg.network.clusterCidr }, { client: proxyClient, iptables, clock, log: log.child('proxy') });
+      const started = proxier.start(proxyAbort.signal).catch((e: unknown) => log.error('service proxy failed', { error: messageOf(e) }));
+      log.info('service proxy started', { iptables: iptables.mode });
+      stops.push(async () => {
+        proxyAbort.abort();
+        await started;
+        await proxier.done;
+        proxyClient.close();
+      });
+    }
 
     log.info('agent is ready', { node: cfg.nodeName, kubeletPort: server.port, ms: Math.round(performance.now() - t0) });
     return { kubelet, kubeletPort: server.port, stop: stopAll };
