@@ -2,6 +2,7 @@
 // ApiError, and storage/decoding errors are mapped to it here, in one place.
 import type { FieldError } from '../api/types';
 import { CompactedError, ConflictError, FutureRevisionError, isStorageError, KeyExistsError, TooLargeError } from '../storage/errors';
+import type { StatusDetails } from '../api/status';
 
 export type StatusReason =
   | 'BadRequest'
@@ -22,20 +23,7 @@ export type StatusReason =
   | 'ServiceUnavailable'
   | 'Timeout';
 
-export interface StatusCause {
-  readonly reason?: string;
-  readonly message?: string;
-  readonly field?: string;
-}
-
-export interface StatusDetails {
-  readonly name?: string;
-  readonly group?: string;
-  readonly kind?: string;
-  readonly uid?: string;
-  readonly causes?: readonly StatusCause[];
-  readonly retryAfterSeconds?: number;
-}
+export type { StatusCause, StatusDetails } from '../api/status';
 
 export interface StatusObject {
   kind: 'Status';

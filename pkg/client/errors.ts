@@ -1,5 +1,6 @@
 // Errors of the API client, with stable codes. A `Status` the server returns becomes a StatusError
 // carrying its HTTP code, reason and details, so callers test `isNotFound(e)` rather than messages.
+import type { StatusDetails } from '../api/status';
 
 export type ClientErrorCode =
   /** The server answered with a failure Status (see StatusError). */
@@ -20,20 +21,7 @@ export class ClientError extends Error {
   }
 }
 
-export interface StatusCause {
-  readonly reason?: string;
-  readonly message?: string;
-  readonly field?: string;
-}
-
-export interface StatusDetails {
-  readonly name?: string;
-  readonly group?: string;
-  readonly kind?: string;
-  readonly uid?: string;
-  readonly causes?: readonly StatusCause[];
-  readonly retryAfterSeconds?: number;
-}
+export type { StatusCause, StatusDetails } from '../api/status';
 
 /** A metav1.Status failure from the API server. */
 export class StatusError extends ClientError {
