@@ -8,6 +8,22 @@ import * as path from 'node:path';
 import { Cgroups } from '../containerd/cgroups';
 import { cleanupRules } from '../proxy/proxy-rules';
 
+/** rmdir a cgroup directory and its sub-groups, deepest first; groups still holding processes stay. */
+function removeEmptyCgroupTree(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyCgroupTree(path.join(dir, e.name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // busy or already gone
+  }
+}
+
 export interface KillallTarget {
   /** The agent's run dir (containerd state and socket, runc state, CNI leases). */
   readonly runDir: string;
@@ -194,6 +210,8 @@ export function killall(t: KillallTarget): KillallReport {
   const cg = new Cgroups();
   const clean = cg.remove(`${t.cgroupRoot}/kubepods`) && cg.remove(`${t.cgroupRoot}/containerd`);
   if (clean) cg.remove(t.cgroupRoot);
+  // In hybrid mode runc also mirrors the groups into the unified (v2) hierarchy; empty groups go with rmdir.
+  removeEmptyCgroupTree(path.join('/sys/fs/cgroup/unified', t.cgroupRoot));
   fs.rmSync(t.runDir, { recursive: true, force: true });
   return { killed: pids.length, unmounted, cgroupsLeft: !clean };
 }
