@@ -23,7 +23,7 @@ import {
   sameJson,
   selectedPods,
   servicePortCount,
-  servicesSelecting,
+  enqueueServicesAndSelectingPods,
   shouldPodBeInEndpoints,
   type ResolvedPort,
 } from './pod-endpoints';
@@ -111,19 +111,7 @@ export function endpointsController(ctx: ControllerContext): Controller {
   const api = ctx.client.resource(RESOURCES.endpoints);
   const controller = new QueueController({ name: ENDPOINTS_CONTROLLER, workers: 5, ctx, informers: [services, pods, endpoints], reconcile });
 
-  const onService = (s: KubeObject) => controller.enqueue(s);
-  services.addEventHandler({ add: onService, update: (_o, s) => onService(s), delete: onService });
-  const onPod = (p: KubeObject) => {
-    for (const k of servicesSelecting(services.indexer, p)) controller.queue.add(k);
-  };
-  pods.addEventHandler({
-    add: onPod,
-    update: (old, p) => {
-      onPod(p);
-      if (JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(p.metadata.labels ?? {})) onPod(old);
-    },
-    delete: onPod,
-  });
+  enqueueServicesAndSelectingPods(services, pods, controller);
   // Endpoints left behind by Services deleted while no controller ran are looked at once (the
   // first list); a deleted Endpoints of a Service is made again.
   endpoints.addEventHandler({

@@ -5,6 +5,8 @@ import type { KubeObject } from '../../api/types';
 import { asArray, asNumber, asObject, asString, objectsOf, type JsonRecord } from '../../api/validation/json';
 import { NAMESPACE_INDEX, objectKey } from '../../client/indexer';
 import type { Indexer } from '../../client/indexer';
+import type { SharedInformer } from '../../client/shared-informer';
+import type { QueueController } from '../../controller/controller';
 import { podPhase } from '../internal/pods';
 
 export { isPodReady } from '../internal/pods';
@@ -140,4 +142,24 @@ export function canonical(v: unknown): string {
 /** The pod as an endpoint's targetRef. */
 export function podRef(pod: KubeObject): JsonRecord {
   return { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
+}
+
+/**
+ * Queues a Service when it changes, and every Service selecting a pod when the pod changes (before
+ * and after a label change): the event wiring both endpoint controllers share.
+ */
+export function enqueueServicesAndSelectingPods(services: SharedInformer, pods: SharedInformer, controller: QueueController): void {
+  const onService = (s: KubeObject) => controller.enqueue(s);
+  services.addEventHandler({ add: onService, update: (_o, s) => onService(s), delete: onService });
+  const onPod = (p: KubeObject) => {
+    for (const k of servicesSelecting(services.indexer, p)) controller.queue.add(k);
+  };
+  pods.addEventHandler({
+    add: onPod,
+    update: (old, p) => {
+      onPod(p);
+      if (JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(p.metadata.labels ?? {})) onPod(old);
+    },
+    delete: onPod,
+  });
 }

@@ -10,7 +10,7 @@ import { NAMESPACE_INDEX, splitKey } from '../../client/indexer';
 import { RESOURCES } from '../../client/resource-ref';
 import { QueueController, type Controller, type ControllerContext, type ControllerFactory } from '../../controller/controller';
 import type { ReconcileResult } from '../../controller/controller-runner';
-import { selectedPods, serviceSelector, servicesSelecting } from '../endpoints/pod-endpoints';
+import { enqueueServicesAndSelectingPods, selectedPods, serviceSelector } from '../endpoints/pod-endpoints';
 import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, ENDPOINTSLICE_CONTROLLER_NAME, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './slice-planner';
 
 export const ENDPOINTSLICE_CONTROLLER = 'endpointslice';
@@ -34,19 +34,7 @@ export function endpointSliceController(opts: EndpointSliceControllerOptions = {
     /** service key → slice name → the resourceVersion written (or 'deleted') and when. */
     const written = new Map<string, Map<string, { rv: number | 'deleted'; at: number }>>();
 
-    const onService = (s: KubeObject) => controller.enqueue(s);
-    services.addEventHandler({ add: onService, update: (_o, s) => onService(s), delete: onService });
-    const onPod = (p: KubeObject) => {
-      for (const k of servicesSelecting(services.indexer, p)) controller.queue.add(k);
-    };
-    pods.addEventHandler({
-      add: onPod,
-      update: (old, p) => {
-        onPod(p);
-        if (JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(p.metadata.labels ?? {})) onPod(old);
-      },
-      delete: onPod,
-    });
+    enqueueServicesAndSelectingPods(services, pods, controller);
     const onSlice = (s: KubeObject) => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
       if (svc) controller.queue.add(`${s.metadata.namespace}/${svc}`);
