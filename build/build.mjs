@@ -87,7 +87,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const tc = targetToolchain(opts.arch);
-  const work = path.join(ROOT, '.build', opts.arch);
+  // A non-default --out gets its own work dir, so several builds can run at once.
+  const defaultOut = opts.out === path.resolve(ROOT, opts.arch === 'x64' ? 'dist/k3ts' : `dist/k3ts-${opts.arch}`);
+  const work = defaultOut ? path.join(ROOT, '.build', opts.arch) : `${opts.out}.work`;
   fs.mkdirSync(work, { recursive: true });
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
 

@@ -8,7 +8,9 @@ import { execa, type Options } from 'execa';
 export const REPO = path.resolve(__dirname, '..', '..');
 
 export function builtBinary(name = 'k3ts'): string {
-  const file = path.join(REPO, 'dist', name);
+  // K3TS_TEST_BINARY points the x64 suites at another build (`npm run build -- --out FILE`).
+  const override = name === 'k3ts' ? process.env.K3TS_TEST_BINARY : undefined;
+  const file = override ? path.resolve(override) : path.join(REPO, 'dist', name);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "npm run build${name === 'k3ts' ? '' : ' -- --arch arm64'}" before the end-to-end suites`);
   return file;
 }
