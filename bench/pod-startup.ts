@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runDirFor } from '../pkg/agent/agent-config';
+import { cgroupRootFor, runDirFor } from '../pkg/agent/agent-config';
 import { killall } from '../pkg/agent/killall';
 import type { KubeObject } from '../pkg/api/types';
 import { HttpsTransport, RestClient, RESOURCES } from '../pkg/client';
@@ -70,7 +70,7 @@ async function startServer() {
       await eventually(async () => (await client.resource(RESOURCES.pods).list('default')).items.length === 0, 'pods gone', 120_000, 500).catch(() => undefined);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      killall({ runDir, mountRoots: [dataDir], cgroupRoot: '/k3ts', bridge: 'k3ts0' });
+      killall({ runDir, mountRoots: [dataDir], cgroupRoot: cgroupRootFor(dataDir), bridge: 'k3ts0' });
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const cri = new CriClient({ endpoint: path.join(s.runDir, 'containerd', 'containerd.sock') });
     const floor: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const sb = { metadata: { name: `floor-${i}`, uid: `floor-uid-${i}`, namespace: 'bench', attempt: 0 }, log_directory: path.join(s.dir, 'floor', String(i)), linux: { cgroup_parent: `/k3ts/kubepods/besteffort/podfloor-uid-${i}` } };
+      const sb = { metadata: { name: `floor-${i}`, uid: `floor-uid-${i}`, namespace: 'bench', attempt: 0 }, log_directory: path.join(s.dir, 'floor', String(i)), linux: { cgroup_parent: `${cgroupRootFor(s.dataDir)}/kubepods/besteffort/podfloor-uid-${i}` } };
       const t0 = performance.now();
       const id = await cri.runPodSandbox(sb);
       const c = await cri.createContainer(id, { metadata: { name: 'c', attempt: 0 }, image: { image: IMAGE }, command: ['sleep', '3600'], log_path: 'c.log' }, sb);

@@ -61,6 +61,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** User + system CPU time of a process, ms (from /proc; clock ticks are 100 Hz on Linux). */
+function cpuMsOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -71,6 +78,11 @@ interface Target {
   admin: RestClient;
   /** RSS of the process holding the API server and scheduler, MiB. */
   rss(): number;
+  /**
+   * CPU time that process has used, ms. On a shared, loaded machine wall-clock rates swing with
+   * the load; CPU per pod does much less (the figure to compare between builds).
+   */
+  cpuMs(): number;
   /** Keeps the scheduler from binding (until release()). */
   hold(): Promise<void>;
   release(): Promise<void>;
@@ -129,6 +141,7 @@ async function startBinary(): Promise<Target> {
   return {
     admin,
     rss: () => rssMiB(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     async hold() {
       // Take the scheduler's lease: the server's scheduler steps down at its next renewal.
       const seen = out.length;
@@ -173,6 +186,10 @@ async function startInProcess(): Promise<Target> {
   return {
     admin: cp.admin,
     rss: () => rssMiB(process.pid),
+    cpuMs: () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    },
     hold: halt,
     async release() {
       start();
@@ -286,15 +303,20 @@ async function main(): Promise<void> {
     await target.hold();
     const measured = boundCounter(admin, 'measure', abort.signal);
     await measured.synced();
+    const cpuBeforeCreate = target.cpuMs();
     const createMs = await createPods(admin, 'measure', PODS, 16);
-    console.log(`${PODS} pods created in ${Math.round(createMs)} ms with the scheduler held (${Math.round((PODS / createMs) * 1000)} creates/s)`);
+    const createCpu = target.cpuMs() - cpuBeforeCreate;
+    console.log(`${PODS} pods created in ${Math.round(createMs)} ms with the scheduler held (${Math.round((PODS / createMs) * 1000)} creates/s; server CPU ${((createCpu / PODS) * 1000).toFixed(0)} µs per create)`);
     const released = performance.now();
+    const cpuBeforeSchedule = target.cpuMs();
     await target.release();
     await measured.until(PODS);
+    const scheduleCpu = target.cpuMs() - cpuBeforeSchedule;
     const schedMs = measured.lastAt() - measured.firstAt();
     const perNode = [...measured.perNode().values()];
     console.log(`scheduling: ${PODS} pods bound in ${Math.round(schedMs)} ms from the first binding (${Math.round(measured.firstAt() - released)} ms after release, informer sync included)`);
     console.log(`  => ${Math.round((PODS / schedMs) * 1000)} pods/s (upstream pass mark 680 pods/s; target 1000 pods/s); ${perNode.length} nodes used, ${Math.min(...perNode)}-${Math.max(...perNode)} pods per node`);
+    console.log(`  server CPU ${((scheduleCpu / PODS) * 1000).toFixed(0)} µs per scheduled pod (=> at most ${Math.round((PODS / scheduleCpu) * 1000)} pods/s were the server's main thread alone on a core)`);
     const rssFull = target.rss();
     console.log(`RSS of the ${mode === 'inprocess' ? 'bench process (API server + scheduler + client)' : 'k3ts server'}: ${rssEmpty} MiB empty, ${rssFull} MiB holding ${NODES} nodes and ${INIT_PODS + PODS} pods`);
 
@@ -302,11 +324,14 @@ async function main(): Promise<void> {
       const live = boundCounter(admin, 'e2e', abort.signal);
       await live.synced();
       const start = performance.now();
+      const cpuBefore = target.cpuMs();
       const liveCreateMs = await createPods(admin, 'e2e', PODS, 16);
       await live.until(PODS);
       const totalMs = live.lastAt() - start;
+      const cpu = target.cpuMs() - cpuBefore;
       console.log(`end-to-end: ${PODS} more pods created in ${Math.round(liveCreateMs)} ms (baseline: ${Math.round((PODS / liveCreateMs) * 1000)} creates/s), all bound ${Math.round(totalMs)} ms after the first create`);
       console.log(`  => ${Math.round((PODS / totalMs) * 1000)} pods/s end to end; RSS ${target.rss()} MiB holding ${NODES} nodes and ${INIT_PODS + 2 * PODS} pods`);
+      console.log(`  server CPU ${((cpu / PODS) * 1000).toFixed(0)} µs per pod created and scheduled (=> at most ${Math.round((PODS / cpu) * 1000)} pods/s were the server's main thread alone on a core)`);
     }
   } finally {
     abort.abort();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSuiteUnavailable, startAgentServer, type AgentServer } from './helpers/agent-cluster';
 import { PATH_WITH_HOST_TOOLS } from './helpers/binary';
 import { KUBECTL, eventually } from './helpers/cluster';
+import { cgroupRootFor } from '../pkg/agent/agent-config';
 
 const NODE = 'k3ts-e2e-node';
 const IMAGE = 'k3ts.local/busybox:1';
@@ -204,7 +205,7 @@ describe.skipIf(unavailable !== undefined)('agent in k3ts server (real container
       const n = Number(fs.readFileSync(pidFile, 'utf8'));
       return n !== pid && fs.existsSync(`/proc/${n}`) ? n : undefined;
     }, 'a new containerd', 20_000);
-    expect(fs.readFileSync(`/proc/${newPid}/cgroup`, 'utf8')).toMatch(/memory:\/k3ts\/containerd/);
+    expect(fs.readFileSync(`/proc/${newPid}/cgroup`, 'utf8')).toContain(`memory:${cgroupRootFor(s.dataDir)}/containerd`);
     const after = await running('hello');
     expect(after.status.containerStatuses[0].containerID).toBe(before.status.containerStatuses[0].containerID);
     expect(after.status.containerStatuses[0].restartCount).toBe(0);
@@ -217,7 +218,7 @@ describe.skipIf(unavailable !== undefined)('agent in k3ts server (real container
     await s.ok(['apply', '-f', '-'], podJson('doomed', { terminationGracePeriodSeconds: 20, containers: [{ name: 'c', image: IMAGE, command: ['sh', '-c', "trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.2; done"] }] }));
     const p = await running('doomed');
     const uid = p.metadata.uid as string;
-    const cgroup = `/sys/fs/cgroup/memory/k3ts/kubepods/besteffort/pod${uid}`;
+    const cgroup = `/sys/fs/cgroup/memory${cgroupRootFor(s.dataDir)}/kubepods/besteffort/pod${uid}`;
     const logDir = path.join(s.dataDir, 'agent', 'pod-logs', `default_doomed_${uid}`);
     expect(fs.existsSync(cgroup)).toBe(true);
     expect(fs.existsSync(logDir)).toBe(true);

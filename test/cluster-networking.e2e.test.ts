@@ -1,18 +1,38 @@
 // Service IPs, node ports, the kubernetes Service, endpoints and node lifecycle in the built
 // dist/k3ts, driven by the real kubectl, with simulated nodes (Node objects and Lease heartbeats
-// from this process, no containers): a node whose heartbeats stop goes NotReady, gets the
-// unreachable taints and loses its pods; kubectl get endpoints lists ready pods only.
+// from this process, no containers): a node whose heartbeats stop goes NotReady (after the grace
+// period set with `--kube-controller-manager-arg node-monitor-grace-period=…`), gets the
+// unreachable taints and loses its pods, and a Deployment's replacements land on the other node
+// (kubectl get pods -o wide); kubectl get endpoints lists ready pods only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES, RestClient, systemClock } from '../pkg/client';
+import { runSimulatedKubelet } from '../pkg/controllers/testing/simulated-kubelet';
 import { SimulatedNode } from '../pkg/controllers/testing/simulated-node';
 import { adminClient, eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 type Json = Record<string, any>;
 
+/** The node lifecycle grace period this suite's server runs with (upstream's default is 40 s). */
+const GRACE_SECONDS = 10;
+
+/** NAME, READY, STATUS and NODE of each row of `kubectl get pods -o wide --no-headers`. */
+function wideRows(out: string): { name: string; ready: string; status: string; node: string }[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const c = l.trim().split(/\s+/);
+      return { name: c[0]!, ready: c[1]!, status: c[2]!, node: c[6]! };
+    });
+}
+
 describe('cluster networking and node lifecycle in k3ts server', () => {
   let s: TestServer;
   let admin: RestClient;
   const beating = new Map<string, ReturnType<typeof setInterval>>();
+  const kubelet = new AbortController();
+  let kubeletRun: Promise<void> | undefined;
 
   const ok = async (args: string[], input?: string) => {
     const r = await s.kubectl(args, { input });
@@ -35,11 +55,13 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
   }
 
   beforeAll(async () => {
-    s = await startTestServer();
-        admin = adminClient(s);
+    s = await startTestServer({ extraArgs: ['--kube-controller-manager-arg', `node-monitor-grace-period=${GRACE_SECONDS}s`] });
+    admin = adminClient(s);
   }, 120_000);
   afterAll(async () => {
     for (const name of [...beating.keys()]) silence(name);
+    kubelet.abort();
+    await kubeletRun?.catch(() => undefined);
     admin?.close();
     await s?.stop();
   });
@@ -58,7 +80,7 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
     expect(web.spec.clusterIP).not.toBe('10.43.0.1');
     expect(await fails(['create', 'service', 'clusterip', 'dup', '--tcp=80:80', `--clusterip=${web.spec.clusterIP}`])).toContain(`failed to allocate IP ${web.spec.clusterIP}: provided IP is already allocated`);
     expect(await fails(['create', 'service', 'clusterip', 'far', '--tcp=80:80', '--clusterip=10.99.0.1'])).toContain('is not in the valid range');
-    await ok(['create', 'service', 'clusterip', 'dns', '--tcp=53:53', '--clusterip=10.43.0.10']);
+    await ok(['create', 'service', 'clusterip', 'dns', '--tcp=53:53', '--clusterip=10.43.0.53']);
     await ok(['create', 'service', 'clusterip', 'headless', '--tcp=80:80', '--clusterip=None']);
     expect((await json(['get', 'service', 'headless'])).spec.clusterIP).toBe('None');
 
@@ -104,7 +126,7 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
     await eventually(async () => ((await json(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web'])).items[0].endpoints as Json[]).every((e) => e.conditions.ready), 'both ready in the slice');
   });
 
-  it('a node whose heartbeats stop goes NotReady, is tainted, loses its pods, and recovers', async () => {
+  it('a node whose heartbeats stop goes NotReady, is tainted, loses its pods to the other node, and recovers', async () => {
     const a = new SimulatedNode({ client: admin, clock: systemClock, name: 'sim-a', address: '192.0.2.1' });
     const b = new SimulatedNode({ client: admin, clock: systemClock, name: 'sim-b', address: '192.0.2.2' });
     await a.register();
@@ -118,6 +140,33 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
     }, 'pod CIDRs for the nodes');
     expect(new Set(cidrs).size).toBe(2);
     for (const c of cidrs) expect(c).toMatch(/^10\.42\.\d+\.0\/24$/);
+
+    // A Deployment whose pods all start on sim-a (sim-b cordoned meanwhile) and are run by a
+    // simulated kubelet; they tolerate the unreachable taint for 3 s instead of the default 300 s.
+    kubeletRun = runSimulatedKubelet({ client: admin, clock: systemClock, accept: (p) => p.metadata.labels?.app === 'rescue' }, kubelet.signal);
+    await ok(['cordon', 'sim-b']);
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'rescue' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'rescue' } },
+        template: {
+          metadata: { labels: { app: 'rescue' } },
+          spec: {
+            containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m' } } }],
+            tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }],
+          },
+        },
+      },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(deployment));
+    const before = await eventually(async () => {
+      const rows = wideRows(await ok(['get', 'pods', '-l', 'app=rescue', '-o', 'wide', '--no-headers']));
+      return rows.length === 2 && rows.every((r) => r.status === 'Running' && r.ready === '1/1' && r.node === 'sim-a') && rows;
+    }, 'both rescue pods Running on sim-a', 30_000, 300);
+    await ok(['uncordon', 'sim-b']);
 
     const pod = (name: string, node: string, seconds?: number) =>
       JSON.stringify({
@@ -133,10 +182,13 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
 
     const stoppedAt = Date.now();
     silence('sim-a');
-    await eventually(async () => /^sim-a\s+NotReady/.test(await ok(['get', 'node', 'sim-a', '--no-headers'])), 'sim-a to be NotReady', 90_000, 1000);
+    await eventually(async () => /^sim-a\s+NotReady/.test(await ok(['get', 'node', 'sim-a', '--no-headers'])), 'sim-a to be NotReady', 90_000, 500);
     const silentFor = Date.now() - stoppedAt;
-    console.log(`node lifecycle: sim-a NotReady ${silentFor} ms after its last heartbeat (grace period 40 s)`);
-    expect(silentFor).toBeGreaterThanOrEqual(38_000);
+    console.log(`node lifecycle: sim-a NotReady ${silentFor} ms after its last heartbeat (grace period ${GRACE_SECONDS} s)`);
+    // Heartbeats came every 2 s, so the last one was at most 2 s before stoppedAt; well under
+    // upstream's default 40 s shows the flag took effect.
+    expect(silentFor).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 2000);
+    expect(silentFor).toBeLessThan(30_000);
     const node = await json(['get', 'node', 'sim-a']);
     expect(node.status.conditions.find((c: Json) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
     expect(node.spec.taints.map((t: Json) => `${t.key}:${t.effect}`).sort()).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
@@ -145,6 +197,19 @@ describe('cluster networking and node lifecycle in k3ts server', () => {
     expect(await deleting('stays')).toBe(false);
     expect(await deleting('elsewhere')).toBe(false);
     expect(await ok(['get', 'node', 'sim-b', '--no-headers'])).toMatch(/^sim-b\s+Ready/);
+
+    // The Deployment's pods on sim-a are evicted after their 3 s and the ReplicaSet's
+    // replacements are scheduled onto sim-b (sim-a carries the unreachable NoSchedule taint).
+    const oldNames = new Set(before.map((r) => r.name));
+    const after = await eventually(async () => {
+      const out = await ok(['get', 'pods', '-l', 'app=rescue', '-o', 'wide']);
+      const rows = wideRows(out.split('\n').slice(1).join('\n'));
+      const fresh = rows.filter((r) => !oldNames.has(r.name));
+      return fresh.length === 2 && fresh.every((r) => r.status === 'Running' && r.ready === '1/1' && r.node === 'sim-b') && { out, rows };
+    }, 'two replacement rescue pods Running on sim-b', 30_000, 500);
+    console.log(`kubectl get pods -o wide after sim-a went silent:\n${after.out}`);
+    for (const r of after.rows.filter((x) => oldNames.has(x.name))) expect(r).toMatchObject({ status: 'Terminating', node: 'sim-a' });
+    await eventually(async () => (await json(['get', 'deployment', 'rescue'])).status?.availableReplicas === 2, 'the deployment available again with 2 replicas', 30_000, 500);
 
     heartbeat(a);
     await eventually(async () => {

@@ -186,6 +186,63 @@ describe('scheduler: scoring strategies, selection, wording', () => {
   });
 });
 
+describe('scheduler: volume binding (WaitForFirstConsumer)', () => {
+  let c: Cluster;
+  const ref = (group: string, resource: string, kind: string, namespaced: boolean) => ({ group, version: 'v1', resource, kind, namespaced });
+  const classes = ref('storage.k8s.io', 'storageclasses', 'StorageClass', false);
+  const volumes = ref('', 'persistentvolumes', 'PersistentVolume', false);
+  const claims = ref('', 'persistentvolumeclaims', 'PersistentVolumeClaim', true);
+  const withClaim = (name: string, claimName: string): KubeObject => {
+    const p = podSpec(name, { cpu: '100m' });
+    (p.spec as Json).volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
+    return p;
+  };
+  const claim = (name: string, className: string): KubeObject =>
+    ({ metadata: { name, namespace: 'default' }, spec: { storageClassName: className, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) as KubeObject;
+
+  beforeAll(async () => {
+    c = await startCluster([
+      { name: 'vol-a', cpu: '4', memory: '8Gi' },
+      { name: 'vol-b', cpu: '4', memory: '8Gi' },
+    ]);
+    const sc = c.cp.admin.resource(classes);
+    await sc.create({ metadata: { name: 'local' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' } as KubeObject);
+    await sc.create({ metadata: { name: 'dynamic' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer' } as KubeObject);
+  });
+  afterAll(async () => c?.stop());
+
+  it('places a pod on the node of the local PV its claim can use, and names the claim in the PV', async () => {
+    await c.cp.admin.resource(volumes).create({
+      metadata: { name: 'disk-on-b' },
+      spec: {
+        capacity: { storage: '5Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'local',
+        local: { path: '/mnt/disk' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['vol-b'] }] }] } },
+      },
+    } as KubeObject);
+    await c.cp.admin.resource(claims).create(claim('local-data', 'local'));
+    await c.cp.admin.resource(RESOURCES.pods).create(withClaim('uses-local', 'local-data'));
+    const bound = await waitBound(c.cp, ['uses-local']);
+    expect(bound.get('uses-local')).toBe('vol-b');
+    const pv = (await c.cp.admin.resource(volumes).get(undefined, 'disk-on-b')) as Json;
+    expect(pv.spec.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: 'default', name: 'local-data' });
+  });
+
+  it('annotates a claim to provision with the selected node, and explains a missing claim in upstream words', async () => {
+    await c.cp.admin.resource(claims).create(claim('dyn-data', 'dynamic'));
+    await c.cp.admin.resource(RESOURCES.pods).create(withClaim('uses-dynamic', 'dyn-data'));
+    const node = (await waitBound(c.cp, ['uses-dynamic'])).get('uses-dynamic');
+    const pvc = (await c.cp.admin.resource(claims).get('default', 'dyn-data')) as Json;
+    expect(pvc.metadata.annotations['volume.kubernetes.io/selected-node']).toBe(node);
+
+    await c.cp.admin.resource(RESOURCES.pods).create(withClaim('no-claim', 'nope'));
+    const event = await eventFor(c.cp, 'no-claim', 'FailedScheduling');
+    expect(event.message).toBe('0/2 nodes are available: persistentvolumeclaim "nope" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
+  });
+});
+
 describe('scheduler: preemption', () => {
   let c: Cluster;
 

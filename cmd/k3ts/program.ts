@@ -7,6 +7,7 @@ import { CliError } from '../../pkg/cli/errors';
 import { serverFlags } from '../../pkg/cli/server-flags';
 import { formatVersion, versionInfo } from '../../pkg/version/version';
 import { addEtcdSnapshotCommand } from './etcd-snapshot';
+import { addHostToolCommands } from './host-tools';
 import { addSecretsEncryptCommands, addTokenCommands } from './token';
 
 export interface ProgramContext {
@@ -67,6 +68,7 @@ export function buildProgram(ctx: ProgramContext): Command {
   addEtcdSnapshotCommand(program, ctx);
   addTokenCommands(program, ctx);
   addSecretsEncryptCommands(program, ctx);
+  addHostToolCommands(program, ctx);
 
   program
     .command('check-config')

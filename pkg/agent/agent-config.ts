@@ -18,6 +18,10 @@ export interface ClusterNetwork {
   readonly serviceCidr: string;
   readonly clusterDns: string;
   readonly clusterDomain: string;
+  /** Serve the built-in cluster DNS on the node address (default true; false with --cluster-dns-provider coredns). */
+  readonly builtinDns?: boolean;
+  /** --flannel-backend of the server (vxlan when unset). */
+  readonly flannelBackend?: string;
 }
 
 export interface AgentConfig {
@@ -46,12 +50,18 @@ export interface AgentConfig {
     readonly endpoint?: string;
     readonly snapshotter: string;
     readonly pauseImage: string;
+    /** registries.yaml (K3s format), rendered into `registryHostsDir`; absent file: no mirrors. */
+    readonly privateRegistry: string;
+    /** containerd's config_path: one `<registry>/hosts.toml` per registry. */
+    readonly registryHostsDir: string;
   };
   readonly network: ClusterNetwork & {
     /** The `kubernetes` Service's ClusterIP (first address of the service CIDR). */
     readonly apiServiceIP: string;
     readonly bridge: string;
     readonly resolvConf: string;
+    /** --flannel-iface: the pod network's interface between nodes. */
+    readonly flannelIface?: string;
   };
   readonly kubeletPort: number;
   readonly cgroupRoot: string;
@@ -60,7 +70,16 @@ export interface AgentConfig {
 
 /** Volatile directory: /run/k3ts for the default data dir, /run/k3ts-<hash> for others (tests, several agents). */
 export function runDirFor(dataDir: string): string {
-  return path.resolve(dataDir) === DEFAULT_DATA_DIR ? '/run/k3ts' : `/run/k3ts-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 8)}`;
+  return path.resolve(dataDir) === DEFAULT_DATA_DIR ? '/run/k3ts' : `/run/k3ts-${dataDirHash(dataDir)}`;
+}
+
+/** The agent's cgroup parent: /k3ts for the default data dir, /k3ts-<hash> for others, so two agents on one host never share pod or containerd groups. */
+export function cgroupRootFor(dataDir: string): string {
+  return path.resolve(dataDir) === DEFAULT_DATA_DIR ? '/k3ts' : `/k3ts-${dataDirHash(dataDir)}`;
+}
+
+function dataDirHash(dataDir: string): string {
+  return createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 8);
 }
 
 export interface AgentConfigInput {
@@ -73,6 +92,17 @@ export interface AgentConfigInput {
   /** A server's own agent carries the control-plane role labels, as K3s does. */
   readonly controlPlane: boolean;
   readonly searchPath?: string;
+}
+
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * Where the agent looks for containerd, runc, ctr…: the caller's PATH first (so a bundled runtime
+ * in the install dir wins, as K3s's own bin dir does), then the standard directories.
+ */
+export function agentSearchPath(envPath: string | undefined): string {
+  const dirs = [...(envPath ?? '').split(':'), ...STANDARD_PATH.split(':')].filter((d) => d.startsWith('/'));
+  return [...new Set(dirs)].join(':');
 }
 
 export function agentConfig(input: AgentConfigInput): AgentConfig {
@@ -105,11 +135,11 @@ export function agentConfig(input: AgentConfigInput): AgentConfig {
       podLogsDir: isDefault ? '/var/log/pods' : path.join(agentDir, 'pod-logs'),
       kubeletDir: path.join(agentDir, 'kubelet'),
     }),
-    containerd: Object.freeze({ binary: flags.containerd, endpoint: flags.containerRuntimeEndpoint, snapshotter: flags.snapshotter, pauseImage: flags.pauseImage }),
-    network: Object.freeze({ ...input.network, apiServiceIP, bridge: 'k3ts0', resolvConf: flags.resolvConf ?? '/etc/resolv.conf' }),
+    containerd: Object.freeze({ binary: flags.containerd, endpoint: flags.containerRuntimeEndpoint, snapshotter: flags.snapshotter, pauseImage: flags.pauseImage, privateRegistry: flags.privateRegistry, registryHostsDir: path.join(path.dirname(paths.agent.containerdConfig), 'certs.d') }),
+    network: Object.freeze({ ...input.network, apiServiceIP, bridge: 'k3ts0', resolvConf: flags.resolvConf ?? '/etc/resolv.conf', flannelIface: flags.flannelIface }),
     kubeletPort: kubeletPortOf(flags.kubeletArg),
-    cgroupRoot: '/k3ts',
-    searchPath: input.searchPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    cgroupRoot: cgroupRootFor(paths.root),
+    searchPath: agentSearchPath(input.searchPath),
   });
 }
 

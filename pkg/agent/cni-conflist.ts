@@ -1,7 +1,9 @@
 // The CNI network config the agent writes for containerd: a Linux bridge with host-local IPAM over
-// the node's podCIDR, plus portmap for hostPort (what flannel's CNI plugin delegates to; Debian
-// ships no flannel plugin). containerd adds the loopback interface itself and reloads the conf dir
-// when the file appears (atomic rename, so it never reads half a file).
+// the node's podCIDR, plus portmap for hostPort and bandwidth (pod traffic shaping annotations) when
+// that plugin is installed — what flannel's CNI plugin delegates to; Debian ships no flannel plugin.
+// The MTU is the pod network's (pkg/flannel: the interface's minus the VXLAN overhead). containerd
+// adds the loopback interface itself and reloads the conf dir when the file appears (atomic
+// rename, so it never reads half a file).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -15,6 +17,8 @@ export interface CniConflistOptions {
   /** host-local's lease directory (kept under the agent's run dir, not /var/lib/cni). */
   readonly ipamDataDir: string;
   readonly mtu?: number;
+  /** Add the bandwidth plugin (only when installed: containerd fails every pod on a missing plugin). */
+  readonly bandwidth?: boolean;
 }
 
 export function renderCniConflist(o: CniConflistOptions): string {
@@ -33,6 +37,7 @@ export function renderCniConflist(o: CniConflistOptions): string {
         ipam: { type: 'host-local', ranges: [[{ subnet: o.podCidr }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: o.ipamDataDir },
       },
       { type: 'portmap', capabilities: { portMappings: true } },
+      ...(o.bandwidth ? [{ type: 'bandwidth', capabilities: { bandwidth: true } }] : []),
     ],
   };
   return JSON.stringify(conf, null, 2) + '\n';

@@ -6,7 +6,13 @@ export type AgentErrorCode =
   /** A flag value the agent cannot use. */
   | 'invalid-config'
   /** The container runtime did not come up. */
-  | 'runtime';
+  | 'runtime'
+  /** Joining the server failed: unreachable, CA hash mismatch, token or node password refused. */
+  | 'join'
+  /** The server did not answer (yet): the agent retries. */
+  | 'unreachable'
+  /** A host tool k3ts runs (ctr, crictl) is not installed. */
+  | 'missing-tool';
 
 export class AgentError extends Error {
   constructor(

@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Cgroups } from '../containerd/cgroups';
+import { cleanupPodNetworkSync } from '../flannel/cleanup';
 import { cleanupRules } from '../proxy/proxy-rules';
+import { removeShimLeftovers, shimRefs } from './shim-leftovers';
 
 /** rmdir a cgroup directory and its sub-groups, deepest first; groups still holding processes stay. */
 function removeEmptyCgroupTree(dir: string): void {
@@ -34,6 +36,11 @@ export interface KillallTarget {
   readonly bridge?: string;
   /** CNI network name whose portmap rules are removed (default k3ts). */
   readonly network?: string;
+  /**
+   * false when the agent ran in a network namespace of its own (the multi-node test harness): its
+   * iptables rules and bridge go with that namespace, and the caller's namespace must not be touched.
+   */
+  readonly sameNetworkNamespace?: boolean;
 }
 
 export interface KillallReport {
@@ -177,6 +184,7 @@ export function cleanProxyRules(): number {
 }
 
 export function killall(t: KillallTarget): KillallReport {
+  const shims = shimRefs(t.runDir);
   const pids = agentProcesses(t.runDir);
   for (const p of pids) {
     try {
@@ -188,6 +196,7 @@ export function killall(t: KillallTarget): KillallReport {
   // Give the kernel a moment to reap before unmounting what the processes held.
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline && pids.some((p) => fs.existsSync(`/proc/${p}`) && !fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z'))) execFileSync('sleep', ['0.05']);
+  removeShimLeftovers(shims);
   const roots = [t.runDir, ...t.mountRoots].map((r) => path.resolve(r));
   let unmounted = 0;
   for (const mp of mountsUnder(roots)) {
@@ -198,9 +207,13 @@ export function killall(t: KillallTarget): KillallReport {
       // already gone
     }
   }
-  cleanIptables(t.network ?? 'k3ts');
-  cleanProxyRules();
-  if (t.bridge) {
+  if (t.sameNetworkNamespace !== false) {
+    cleanIptables(t.network ?? 'k3ts');
+    cleanProxyRules();
+    // The pod network: flannel.1, host-gw routes, FLANNEL-* chains in both backends, subnet.env.
+    cleanupPodNetworkSync(t.runDir);
+  }
+  if (t.bridge && t.sameNetworkNamespace !== false) {
     try {
       execFileSync('ip', ['link', 'del', t.bridge], { stdio: 'ignore' });
     } catch {

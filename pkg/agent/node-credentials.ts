@@ -18,6 +18,9 @@ export interface NodeCredentials {
   /** The service proxy's client certificate (`system:kube-proxy`, bound to system:node-proxier). */
   readonly proxyCertPem?: string;
   readonly proxyKeyPem?: string;
+  /** Agent-side controllers' client certificate (`system:k3ts-controller`). */
+  readonly controllerCertPem?: string;
+  readonly controllerKeyPem?: string;
 }
 
 export interface IssueNodeCredentialsInput {
@@ -38,6 +41,7 @@ export async function issueNodeCredentials(i: IssueNodeCredentialsInput): Promis
   const [serverCaPem, serverCaKey, clientCaPem, clientCaKey] = await Promise.all([read('server-ca.crt'), read('server-ca.key'), read('client-ca.crt'), read('client-ca.key')]);
   const client = await issueClientCertificate({ certPem: clientCaPem, keyPem: clientCaKey }, { commonName: `system:node:${i.nodeName}`, organizations: ['system:nodes'], days: LEAF_DAYS });
   const proxy = await issueClientCertificate({ certPem: clientCaPem, keyPem: clientCaKey }, { commonName: 'system:kube-proxy', organizations: [], days: LEAF_DAYS });
+  const controller = await issueClientCertificate({ certPem: clientCaPem, keyPem: clientCaKey }, { commonName: 'system:k3ts-controller', organizations: [], days: LEAF_DAYS });
   const serving = await issueServingCertificate(
     { certPem: serverCaPem, keyPem: serverCaKey },
     { commonName: i.nodeName, dnsNames: [...new Set([i.hostname, i.nodeName, 'localhost'])], ipAddresses: [...new Set([...i.nodeIPs, '127.0.0.1'])], days: LEAF_DAYS },
@@ -50,8 +54,10 @@ export async function issueNodeCredentials(i: IssueNodeCredentialsInput): Promis
     write(path.join(i.agentDir, 'client-kubelet.key'), client.keyPem, 0o600),
     write(path.join(i.agentDir, 'client-kube-proxy.crt'), proxy.certPem, 0o644),
     write(path.join(i.agentDir, 'client-kube-proxy.key'), proxy.keyPem, 0o600),
+    write(path.join(i.agentDir, 'client-k3ts-controller.crt'), controller.certPem, 0o644),
+    write(path.join(i.agentDir, 'client-k3ts-controller.key'), controller.keyPem, 0o600),
     write(path.join(i.agentDir, 'serving-kubelet.crt'), serving.certPem, 0o644),
     write(path.join(i.agentDir, 'serving-kubelet.key'), serving.keyPem, 0o600),
   ]);
-  return { serverCaPem, clientCaPem, clientCertPem: client.certPem, clientKeyPem: client.keyPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, proxyCertPem: proxy.certPem, proxyKeyPem: proxy.keyPem };
+  return { serverCaPem, clientCaPem, clientCertPem: client.certPem, clientKeyPem: client.keyPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, proxyCertPem: proxy.certPem, proxyKeyPem: proxy.keyPem, controllerCertPem: controller.certPem, controllerKeyPem: controller.keyPem };
 }

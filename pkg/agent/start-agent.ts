@@ -2,6 +2,7 @@
 // client → images (the built-in pause image, then `<data-dir>/agent/images/*`) → the kubelet
 // (node registration, pods) → the CNI conflist for the node's pod range → the kubelet API on
 // :10250. stop() reverses it; running pods stay up (they are re-adopted at the next start).
+import { LocalPathNodeAgent } from '../controllers/localpath/local-path-node-agent';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HttpsTransport } from '../client/transport';
@@ -10,6 +11,7 @@ import { systemClock, type Clock } from '../client/clock';
 import { Cgroups } from '../containerd/cgroups';
 import { ContainerdSupervisor, findExecutable } from '../containerd/containerd-supervisor';
 import { INSTALL_ADVICE } from '../containerd/errors';
+import { writeRegistryHosts } from '../containerd/registries';
 import { CtrImporter, DEFAULT_PAUSE_IMAGE, buildPauseImage, importImageDirectory, ociArch } from '../images';
 import { kubernetesServiceEnv } from '../kubelet/container-env';
 import { CriClient } from '../kubelet/cri/cri-client';
@@ -19,8 +21,11 @@ import { Kubelet } from '../kubelet/kubelet';
 import { parseLabel, parseTaint } from '../kubelet/node-status';
 import { readHostResolv } from '../kubelet/sandbox-config';
 import { startKubeletServer, type RunningKubeletServer } from '../kubelet/server/kubelet-server';
+import { subjectAccessReviewAuthorizer } from '../kubelet/server/kubelet-authz';
 import type { Logger } from '../log/logger';
+import { startPodNetwork } from '../flannel/start-pod-network';
 import { Proxier, enableProxySysctls } from '../proxy/proxier';
+import { ClusterDns, NODE_DNS_METRICS_PORT } from '../dns/cluster-dns';
 import { systemIptables } from '../proxy/iptables';
 import { versionInfo } from '../version/version';
 import { fallbackPodCidr, type AgentConfig } from './agent-config';
@@ -77,9 +82,12 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
           snapshotter: cfg.containerd.snapshotter,
           cniBinDir: ['/usr/lib/cni', '/opt/cni/bin'].find((d) => fs.existsSync(path.join(d, 'bridge'))) ?? '/usr/lib/cni',
           cniConfDir: p.cniConfDir,
+          registryConfigDir: cfg.containerd.registryHostsDir,
         },
         { log: log.child('containerd'), clock, cgroups },
       );
+      const registries = writeRegistryHosts(cfg.containerd.privateRegistry, cfg.containerd.registryHostsDir);
+      if (registries.length > 0) log.info('wrote registry hosts from the private registry config', { file: cfg.containerd.privateRegistry, registries });
       await supervisor.start();
       stops.push(() => supervisor.stop());
       endpoint = `unix://${address}`;
@@ -113,9 +121,27 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.clientCertPem, keyPem: deps.credentials.clientKeyPem }),
       userAgent: `kubelet/${versionInfo().version} (linux/${facts.architecture})`,
     });
+    // The pod network between nodes (pkg/flannel, with the kubelet's identity): routes to the other
+    // nodes' pod ranges, masquerade, subnet.env; its MTU goes into the CNI config.
+    const flannelClient = new RestClient({
+      transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.clientCertPem, keyPem: deps.credentials.clientKeyPem }),
+      userAgent: `flannel/${versionInfo().version} (linux/${facts.architecture})`,
+    });
+    const podNetwork = await startPodNetwork(
+      { backend: cfg.network.flannelBackend, iface: cfg.network.flannelIface, nodeIPs: cfg.nodeIPs, nodeName: cfg.nodeName, clusterCidr: cfg.network.clusterCidr, runDir: p.runDir, searchPath: cfg.searchPath },
+      { client: flannelClient, clock, log: log.child('flannel') },
+    ).catch((e: unknown) => {
+      flannelClient.close();
+      throw e;
+    });
+    stops.push(async () => {
+      await podNetwork.stop();
+      flannelClient.close();
+    });
+    const bandwidth = ['/usr/lib/cni', '/opt/cni/bin'].some((d) => fs.existsSync(path.join(d, 'bandwidth')));
     const fallback = fallbackPodCidr(cfg.network.clusterCidr);
     const writeCni = (cidr: string) => {
-      if (writeCniConflist(p.cniConfDir, { podCidr: cidr, bridge: cfg.network.bridge, ipamDataDir: path.join(p.runDir, 'cni-ipam') })) log.info('wrote the CNI config', { podCIDR: cidr, dir: p.cniConfDir });
+      if (writeCniConflist(p.cniConfDir, { podCidr: cidr, bridge: cfg.network.bridge, ipamDataDir: path.join(p.runDir, 'cni-ipam'), mtu: podNetwork.mtu, bandwidth })) log.info('wrote the CNI config', { podCIDR: cidr, dir: p.cniConfDir, mtu: podNetwork.mtu });
     };
     // Node IPAM (in the controller manager) usually assigns spec.podCIDR within a second of
     // registration; without it (e.g. --disable-controller-manager style setups) fall back after 3 s.
@@ -134,7 +160,12 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     let kubeletRef: Kubelet | undefined;
     const server: RunningKubeletServer = await startKubeletServer(
       { port: cfg.kubeletPort, host: '0.0.0.0', certPem: deps.credentials.servingCertPem, keyPem: deps.credentials.servingKeyPem, clientCaPem: deps.credentials.clientCaPem },
-      { runtime: cri, kubelet: { pod: (ns, name) => kubeletRef?.pod(ns, name), allPods: () => kubeletRef?.allPods() ?? [] }, podLogsDir: p.podLogsDir, log: log.child('kubelet-server') },
+      {
+        runtime: cri,
+        nodeName: cfg.nodeName,
+        // Callers other than the API server are authorized by the API server (SubjectAccessReview on nodes/stats|metrics|log|proxy).
+        authorize: subjectAccessReviewAuthorizer(cfg.nodeName, (body) => client.request({ method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews', body: JSON.stringify(body), contentType: 'application/json' }), clock),
+        kubelet: { pod: (ns, name) => kubeletRef?.pod(ns, name), allPods: () => kubeletRef?.allPods() ?? [] }, podLogsDir: p.podLogsDir, log: log.child('kubelet-server') },
     );
     stops.push(() => server.close());
     const kubelet = new Kubelet(
@@ -157,8 +188,9 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
           kubeletDir: p.kubeletDir,
           serviceEnv: kubernetesServiceEnv(cfg.network.apiServiceIP),
         },
+        staticPodDir: path.join(p.agentDir, 'pod-manifests'),
       },
-      { client, runtime: cri, facts, clock, log: log.child('kubelet'), removeCgroup: (g) => void cgroups.remove(g), onPodCidr },
+      { client, runtime: cri, facts, clock, log: log.child('kubelet'), removeCgroup: (g) => void cgroups.remove(g), cgroups, onPodCidr },
     );
     kubeletRef = kubelet;
     await kubelet.start(abort.signal);
@@ -177,7 +209,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
         userAgent: `kube-proxy/${versionInfo().version} (linux/${facts.architecture})`,
       });
       const proxyAbort = new AbortController();
-      const proxier = new Proxier({ clusterCidr: cfg.network.clusterCidr }, { client: proxyClient, iptables, clock, log: log.child('proxy') });
+      const proxier = new Proxier({ clusterCidr: cfg.network.clusterCidr, nodeName: cfg.nodeName }, { client: proxyClient, iptables, clock, log: log.child('proxy') });
       const started = proxier.start(proxyAbort.signal).catch((e: unknown) => log.error('service proxy failed', { error: messageOf(e) }));
       log.info('service proxy started', { iptables: iptables.mode });
       stops.push(async () => {
@@ -185,6 +217,35 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
         await started;
         await proxier.done;
         proxyClient.close();
+      });
+      // The built-in cluster DNS on the node address (the kube-dns EndpointSlice of this node points here).
+      if (cfg.network.builtinDns !== false && cfg.nodeIPs[0]) {
+        const dns = new ClusterDns(
+          { domain: cfg.network.clusterDomain, host: cfg.nodeIPs[0], metricsPort: NODE_DNS_METRICS_PORT, allowedSources: [cfg.network.clusterCidr, ...cfg.nodeIPs.filter((ip) => !ip.includes(':')).map((ip) => `${ip}/32`)], upstreams: readHostResolv(cfg.network.resolvConf).servers },
+          { client: proxyClient, clock, log: log.child('dns') },
+        );
+        const dnsAbort = new AbortController();
+        await dns.start(dnsAbort.signal).catch((e: unknown) => log.error('cluster DNS could not start', { error: messageOf(e) }));
+        stops.push(async () => {
+          dnsAbort.abort();
+          await dns.done;
+        });
+      }
+    }
+
+    // 5. The node half of the local-path provisioner, as system:k3ts-controller.
+    if (deps.credentials.controllerCertPem && deps.credentials.controllerKeyPem) {
+      const controllerClient = new RestClient({
+        transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.controllerCertPem, keyPem: deps.credentials.controllerKeyPem }),
+        userAgent: `k3ts-agent/${versionInfo().version} (local-path)`,
+      });
+      const localPathAbort = new AbortController();
+      const localPath = new LocalPathNodeAgent({ client: controllerClient, clock, log: log.child('local-path'), nodeName: cfg.nodeName });
+      localPath.start(localPathAbort.signal);
+      stops.push(async () => {
+        localPathAbort.abort();
+        await localPath.done;
+        controllerClient.close();
       });
     }
 

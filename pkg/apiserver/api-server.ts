@@ -41,7 +41,7 @@ export interface ApiServerOptions {
   /** host:port advertised in /api's serverAddressByClientCIDRs. */
   readonly serverAddress: string;
   readonly openapi?: OpenApiProvider;
-  /** Handlers for subresources that are not plain store views (log, exec, binding, token…). */
+  /** Handlers for subresources that are not plain store views (log, exec, binding, token…), keyed `<group>/<resource>/<subresource>`; a `<group>/<resource>` key serves the whole resource (never stored: metrics.k8s.io). */
   readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
   /** Handlers for other non-resource paths, by exact path (`/v1-k3ts/encrypt/status`…). */
   readonly nonResourceHandlers?: ReadonlyMap<string, NonResourceHandler>;
@@ -223,12 +223,16 @@ export class ApiServer {
     const store = services.stores.get(def);
     if (!store) throw errors.notFoundPath();
     const ctx: ResourceContext = { req, res, query, info, def, sub, store, user, services };
+    // Resources answered by a handler instead of the store (metrics.k8s.io): keyed `<group>/<resource>`.
+    const served = sub ? undefined : this.opts.subresources?.get(`${def.group}/${def.resource}`);
+    if (served) return served(ctx);
     // status and namespaces/finalize are the same store written through the subresource's strategy.
     if (sub && sub.name !== 'status' && sub.name !== 'finalize') {
       if (sub.name === 'scale') return handleScale(ctx);
       const handler = this.opts.subresources?.get(`${def.group}/${def.resource}/${sub.name}`);
-      if (!handler) throw new ApiError(404, 'NotFound', `the ${sub.name} subresource of ${def.resource} is not served by this k3ts server yet`);
-      return handler(ctx);
+      if (handler) return handler(ctx);
+      // Other subresources of the parent kind with their own strategy (CSR approval) are the store written through it.
+      if (!(sub.strategy && sub.kind === def.kind)) throw new ApiError(404, 'NotFound', `the ${sub.name} subresource of ${def.resource} is not served by this k3ts server yet`);
     }
     switch (info.verb) {
       case 'get':

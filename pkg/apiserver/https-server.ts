@@ -11,6 +11,8 @@ export interface HttpsListenOptions {
   readonly certPem: string;
   readonly keyPem: string;
   readonly clientCaPem: string;
+  /** Answers requests the API server must not see (the supervisor's join endpoints); returns true when it did. */
+  readonly preHandle?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RunningHttpsServer {
@@ -32,7 +34,9 @@ export async function listenHttps(api: ApiServer, opts: HttpsListenOptions): Pro
       requestTimeout: 0,
       headersTimeout: 60_000,
     },
-    (req, res) => api.handle(req, res),
+    (req, res) => {
+      if (!opts.preHandle?.(req, res)) api.handle(req, res);
+    },
   );
   // Upgrades (pods/exec over WebSocket) pass the same filters as any request: the handler gets a
   // response bound to the raw socket and takes the socket over once the request is authorized.

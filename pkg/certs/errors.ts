@@ -10,6 +10,7 @@ export type CertErrorCode =
   | 'unknown-certificate' // a name passed to rotate is not one we manage
   | 'invalid-option' // a caller passed a bad argument (empty SAN, bad mode…)
   | 'invalid-token' // a join token is malformed
+  | 'invalid-request' // a PKCS#10 certificate request is malformed or its signature does not verify
   | 'io'; // reading or writing the TLS directory failed
 
 export class CertError extends Error {

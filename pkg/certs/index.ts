@@ -21,6 +21,7 @@ export {
   type ClusterCertificates,
 } from './cluster';
 export { checkCertificates, type CertificateCheck } from './check';
+export { createCertificateRequest, parseCertificateRequest, signCertificateRequest, type CertificateRequestInfo, type CreateRequestOptions, type SignRequestOptions } from './certificate-request';
 export { CertError, isCertError, type CertErrorCode } from './errors';
 export { parseFileMode, renderKubeconfig, writeKubeconfig, type KubeconfigOptions } from './kubeconfig';
 export { caHash, formatToken, generatePassword, parseToken, verifyCaHash, type ParsedToken } from './token';

@@ -12,6 +12,7 @@ export const serverOnlyFlags = defineFlags({
   serviceNodePortRange: { flag: 'service-node-port-range', type: 'string', default: '30000-32767', arg: '<range>', description: 'Port range reserved for NodePort services' },
   clusterDns: { flag: 'cluster-dns', type: 'string', default: '10.43.0.10', arg: '<ip>', description: 'Cluster IP for the DNS service' },
   clusterDomain: { flag: 'cluster-domain', type: 'string', default: 'cluster.local', arg: '<domain>', description: 'Cluster domain' },
+  clusterDnsProvider: { flag: 'cluster-dns-provider', type: 'string', default: 'builtin', choices: ['builtin', 'coredns'], description: 'Cluster DNS: builtin (served by every agent, no image needed) or coredns (apply the packaged CoreDNS manifest; needs its image)' },
   flannelBackend: { flag: 'flannel-backend', type: 'string', default: 'vxlan', choices: ['vxlan', 'host-gw', 'none'], description: 'Pod network backend' },
   writeKubeconfig: { flag: 'write-kubeconfig', short: 'o', type: 'string', env: 'K3TS_KUBECONFIG_OUTPUT', arg: '<file>', description: 'Write the admin kubeconfig to this file (default /etc/rancher/k3ts/k3ts.yaml)' },
   writeKubeconfigMode: { flag: 'write-kubeconfig-mode', type: 'string', env: 'K3TS_KUBECONFIG_MODE', default: '0600', arg: '<mode>', description: 'Octal file mode of the admin kubeconfig' },

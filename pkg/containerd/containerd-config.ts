@@ -17,6 +17,8 @@ export interface ContainerdConfigValues {
   readonly cniConfDir: string;
   /** Port of the CRI streaming server (exec/attach/port-forward) on 127.0.0.1. */
   readonly streamServerPort: number;
+  /** Directory of per-registry `hosts.toml` files (mirrors, TLS, auth headers) rendered from registries.yaml. */
+  readonly registryConfigDir?: string;
 }
 
 /** TOML basic string. */
@@ -63,5 +65,5 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [${cri}.cni]
     bin_dir = ${q(v.cniBinDir)}
     conf_dir = ${q(v.cniConfDir)}
-`;
+${v.registryConfigDir ? `\n  [${cri}.registry]\n    config_path = ${q(v.registryConfigDir)}\n` : ''}`;
 }

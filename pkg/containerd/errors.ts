@@ -6,7 +6,9 @@ export type ContainerdErrorCode =
   /** containerd exited or never opened its socket during start-up. */
   | 'start-failed'
   /** Setting up the cgroup or the directories failed. */
-  | 'setup';
+  | 'setup'
+  /** registries.yaml is not valid YAML or not in K3s' format. */
+  | 'invalid-registries';
 
 export class ContainerdError extends Error {
   constructor(

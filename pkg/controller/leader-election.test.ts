@@ -1,5 +1,5 @@
-// Leader election against the real API server, with timings scaled down (lease 1.5 s, renew
-// deadline 1 s, retry 0.2 s) on the system clock.
+// Leader election against the real API server, with timings scaled down (lease 2 s — the Lease
+// records whole seconds —, renew deadline 1 s, retry 0.2 s) on the system clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types';
 import { systemClock } from '../client/clock';
@@ -8,7 +8,7 @@ import { silentLogger } from '../log/logger';
 import { startTestControlPlane, type TestControlPlane } from '../server/test-control-plane';
 import { LeaderElector, microTime } from './leader-election';
 
-const TIMING = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
+const TIMING = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 };
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<number> {
   const start = Date.now();
@@ -35,8 +35,8 @@ describe('LeaderElector', () => {
   });
   afterAll(async () => cp?.stop());
 
-  const candidate = (lease: string, identity: string, releaseOnStop = true): Candidate => {
-    const elector = new LeaderElector({ client: cp.controller, clock: systemClock, log: silentLogger(), namespace: 'kube-system', name: lease, identity, releaseOnStop, ...TIMING });
+  const candidate = (lease: string, identity: string, releaseOnStop = true, timing: typeof TIMING = TIMING): Candidate => {
+    const elector = new LeaderElector({ client: cp.controller, clock: systemClock, log: silentLogger(), namespace: 'kube-system', name: lease, identity, releaseOnStop, ...timing });
     const abort = new AbortController();
     const c: Candidate = { elector, abort, leading: false, terms: 0, done: Promise.resolve() };
     (c as { done: Promise<void> }).done = elector.run(abort.signal, {
@@ -80,6 +80,26 @@ describe('LeaderElector', () => {
     const after = await cp.admin.resource<KubeObject & { spec: Record<string, unknown> }>(RESOURCES.leases).get('kube-system', lease);
     expect(after.spec.holderIdentity).toBe('b');
     expect(after.spec.leaseTransitions).toBe(1);
+    b.abort.abort();
+    await b.done;
+  });
+
+  it("waits out the holder's own leaseDurationSeconds, not its own setting", async () => {
+    const lease = `le-${++seq}`;
+    const a = candidate(lease, 'a', false, { ...TIMING, leaseDurationMs: 3000 });
+    await until(() => a.leading, 'a to lead');
+    const b = candidate(lease, 'b', false, { ...TIMING, leaseDurationMs: 1500 });
+    await until(() => b.elector.leader === 'a', 'b to see a');
+    const killedAt = Date.now();
+    a.abort.abort();
+    await a.done;
+    await until(() => b.leading, 'b to take over');
+    const took = Date.now() - killedAt;
+    // a's last renewal was at most one retry period before it died.
+    expect(took).toBeGreaterThan(3000 - TIMING.retryPeriodMs * 1.25 - 100);
+    expect(took).toBeLessThan(3000 + 300);
+    const after = await cp.admin.resource<KubeObject & { spec: Record<string, unknown> }>(RESOURCES.leases).get('kube-system', lease);
+    expect(after.spec.leaseDurationSeconds).toBe(2);
     b.abort.abort();
     await b.done;
   });

@@ -1,5 +1,6 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with upstream's timings: a candidate takes
-// the lease once its holder has not renewed it for leaseDuration (15 s); the leader renews every
+// the lease once its holder has not renewed it for the lease's own leaseDurationSeconds (the
+// holder's setting, 15 s by default — not the candidate's); the leader renews every
 // retryPeriod (2 s) and steps down when it could not renew for renewDeadline (10 s), which is
 // before anyone else may take over. Only durations measured on the local clock are compared, never
 // timestamps written by another machine.
@@ -65,6 +66,8 @@ export class LeaderElector {
   #observed: string | undefined;
   #observedHolder = '';
   #observedAt = 0;
+  /** The observed record's own leaseDurationSeconds (ms), which other candidates honour. */
+  #observedDuration = 0;
   #lastReadAt: number | undefined;
   #leading = false;
 
@@ -124,7 +127,7 @@ export class LeaderElector {
       // Try again after the retry period, or right when the current holder's lease runs out.
       let wait = this.#retry * (1 + (JITTER - 1) * (this.cfg.random ?? Math.random)());
       if (this.#observedHolder && this.#observedHolder !== this.cfg.identity) {
-        const expiresIn = this.#observedAt + this.#leaseDuration - this.cfg.clock.now();
+        const expiresIn = this.#observedAt + this.#observedDuration - this.cfg.clock.now();
         if (expiresIn >= 0 && expiresIn < wait) wait = expiresIn + 1;
       }
       await sleep(this.cfg.clock, wait, signal);
@@ -179,7 +182,7 @@ export class LeaderElector {
     this.#observe(spec, readAt, false);
     const holder = spec.holderIdentity ?? '';
     const now = this.cfg.clock.now();
-    if (holder && holder !== this.cfg.identity && this.#observedAt + this.#leaseDuration > now) return false;
+    if (holder && holder !== this.cfg.identity && this.#observedAt + this.#observedDuration > now) return false;
     const mine = holder === this.cfg.identity;
     const next: LeaseSpec = {
       ...spec,
@@ -207,6 +210,8 @@ export class LeaderElector {
       this.#observedAt = ownWrite || prevRead === undefined || this.#observed === undefined ? readAt : Math.max(prevRead, floor);
       this.#observed = text;
       this.#observedHolder = spec.holderIdentity ?? '';
+      const seconds = spec.leaseDurationSeconds;
+      this.#observedDuration = typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : this.#leaseDuration;
     }
     this.#lastReadAt = readAt;
   }

@@ -18,6 +18,9 @@ import { ENDPOINTSLICE_CONTROLLER, endpointSliceController } from './endpointsli
 import { NODE_IPAM_CONTROLLER, nodeIpamController } from './node-ipam/node-ipam-controller';
 import { NODE_LIFECYCLE_CONTROLLER, nodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle/node-lifecycle-controller';
 import { TAINT_EVICTION_CONTROLLER, taintEvictionController } from './node-lifecycle/taint-eviction-controller';
+import { CSR_SIGNING_CONTROLLER, csrSigningController, type CsrSigningConfig } from './certificates/csr-signing-controller';
+import { PERSISTENT_VOLUME_CONTROLLER, persistentVolumeController } from './persistentvolume/persistent-volume-controller';
+import { LOCAL_PATH_PROVISIONER_CONTROLLER, localPathProvisioner, type LocalPathProvisionerOptions } from './localpath/local-path-provisioner';
 
 export interface BuiltinControllersConfig {
   /** PEM of the CA that signed the API server's certificate (published as kube-root-ca.crt). */
@@ -26,6 +29,10 @@ export interface BuiltinControllersConfig {
   readonly clusterCidr?: string;
   /** Grace periods of the node lifecycle controller (tests shorten them). */
   readonly nodeLifecycle?: NodeLifecycleOptions;
+  /** The cluster CAs the CSR signer issues certificates with (no CSR signing without them). */
+  readonly csrSigning?: CsrSigningConfig;
+  /** The built-in local-path provisioner (absent with --disable local-storage). */
+  readonly localStorage?: LocalPathProvisionerOptions;
 }
 
 export function builtinControllers(cfg: BuiltinControllersConfig): ReadonlyMap<string, ControllerFactory> {
@@ -49,9 +56,13 @@ export function builtinControllers(cfg: BuiltinControllersConfig): ReadonlyMap<s
     [NODE_IPAM_CONTROLLER, nodeIpamController({ clusterCidr: cfg.clusterCidr ?? '10.42.0.0/16' })],
     [NODE_LIFECYCLE_CONTROLLER, nodeLifecycleController(cfg.nodeLifecycle)],
     [TAINT_EVICTION_CONTROLLER, taintEvictionController()],
+    ...(cfg.csrSigning ? [[CSR_SIGNING_CONTROLLER, csrSigningController(cfg.csrSigning)] as const] : []),
+    [PERSISTENT_VOLUME_CONTROLLER, persistentVolumeController],
+    ...(cfg.localStorage ? [[LOCAL_PATH_PROVISIONER_CONTROLLER, localPathProvisioner(cfg.localStorage)] as const] : []),
   ]);
 }
 
 export { CRONJOB_CONTROLLER, DAEMONSET_CONTROLLER, DISRUPTION_CONTROLLER, JOB_CONTROLLER, RESOURCEQUOTA_CONTROLLER, STATEFULSET_CONTROLLER, TTL_AFTER_FINISHED_CONTROLLER };
 export { DEPLOYMENT_CONTROLLER, GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER, REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER, ROOT_CA_CERT_PUBLISHER, SERVICEACCOUNT_CONTROLLER };
 export { ENDPOINTS_CONTROLLER, ENDPOINTSLICE_CONTROLLER, NODE_IPAM_CONTROLLER, NODE_LIFECYCLE_CONTROLLER, TAINT_EVICTION_CONTROLLER };
+export { CSR_SIGNING_CONTROLLER, LOCAL_PATH_PROVISIONER_CONTROLLER, PERSISTENT_VOLUME_CONTROLLER };

@@ -8,3 +8,4 @@ export { pauseExecutable } from './pause-binary';
 export { DEFAULT_PAUSE_IMAGE, buildPauseImage } from './pause-image';
 export { writeTar, type TarEntry } from './tar-writer';
 export { TEST_IMAGES, buildTestImages } from './test-images';
+export { credentialsFor, dockerConfigEntries, imageRegistry, podPullCredentials, pullWithCredentials, type RegistryAuth } from './pull-credentials';

@@ -12,6 +12,7 @@ import { runController } from '../controller/controller-runner';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter';
 import { WorkQueue } from '../controller/work-queue';
 import { semanticEqual } from '../api/validation/json';
+import type { Cgroups } from '../containerd/cgroups';
 import type { Logger } from '../log/logger';
 import type { ReferenceReader } from './container-env';
 import type { ImageService, RuntimeService } from './cri/types';
@@ -19,10 +20,15 @@ import { messageOf } from './errors';
 import type { HostFacts } from './host-facts';
 import { runNodeLease } from './node-lease';
 import { buildNodeStatus, newNode, nodeLabels, type NodeConfig, type RuntimeHealth } from './node-status';
+import { PodCgroups } from './pod-cgroups';
 import { PodSyncer, type PodApi, type PodSyncConfig } from './pod-sync';
 import { asPod, podUid, type Pod, type PodCondition } from './pod-types';
 import { emptyRuntime, listRuntimePods, runtimeFingerprint, type PodRuntime } from './runtime-state';
 import { LABEL_POD_UID } from './sandbox-config';
+import { StaticPods } from './static-pods/static-pod-manager';
+import { apiVolumeSources, hasApiVolumes } from './volumes/api-volume-sources';
+import type { VolumeSources } from './volumes';
+import { podPullCredentials } from '../images/pull-credentials';
 
 export interface KubeletConfig {
   readonly node: NodeConfig;
@@ -34,7 +40,12 @@ export interface KubeletConfig {
   readonly leaseRenewMs?: number;
   /** Every pod is synced at least this often (configMap/secret volume updates). */
   readonly resyncMs?: number;
+  /** Pods with configMap/secret/projected volumes are synced this often, so updates reach them. */
+  readonly volumeRefreshMs?: number;
   readonly workers?: number;
+  /** Static pod manifests (`<data-dir>/agent/pod-manifests`), re-read every `staticPodPollMs`. */
+  readonly staticPodDir?: string;
+  readonly staticPodPollMs?: number;
 }
 
 export interface KubeletDeps {
@@ -45,6 +56,8 @@ export interface KubeletDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly removeCgroup?: (group: string) => void;
+  /** The host's cgroups: pod-level groups by QoS class are made here before each sandbox. */
+  readonly cgroups?: Cgroups;
   /** Called with the node's spec.podCIDR after registration and whenever it changes (undefined: none assigned). */
   readonly onPodCidr?: (cidr: string | undefined) => void;
 }
@@ -67,6 +80,7 @@ export class Kubelet {
   readonly #syncer: PodSyncer;
   readonly #informer: SharedInformer;
   readonly #nodeInformer: SharedInformer;
+  readonly #static: StaticPods | undefined;
   #nodeUid: string | undefined;
   #podCidr: string | undefined;
   #runtimeVersion = '';
@@ -80,7 +94,8 @@ export class Kubelet {
     this.#deps = deps;
     const { client, clock, log } = deps;
     this.#queue = new WorkQueue<string>(clock, defaultControllerRateLimiter<string>(clock));
-    const refs: ReferenceReader = {
+    const refs: VolumeSources & ReferenceReader = {
+      ...apiVolumeSources(client, clock),
       configMap: async (ns, name) => {
         try {
           const cm = await client.resource(RESOURCES.configmaps).get(ns, name);
@@ -120,11 +135,15 @@ export class Kubelet {
         machineMemory: facts.memoryBytes,
         allocatable: { cpuMilli: facts.cpus * 1000, memoryBytes: Math.max(0, facts.memoryBytes - cfg.node.reservedMemoryBytes) },
       },
-      { runtime: deps.runtime, images: deps.runtime, refs, api, clock, log: log.child('pods'), removeCgroup: deps.removeCgroup },
+      { runtime: deps.runtime, images: deps.runtime, refs, api, clock, log: log.child('pods'), removeCgroup: deps.removeCgroup, podCgroups: deps.cgroups && new PodCgroups(deps.cgroups, cfg.pods.sandbox.cgroupRoot), requeue: (uid) => this.#queue.add(uid), pullCredentials: podPullCredentials(refs.secret) },
     );
     this.#informer = new SharedInformer({ client: podsApi, clock, log, fieldSelector: `spec.nodeName=${cfg.node.nodeName}` });
     this.#nodeInformer = new SharedInformer({ client: client.resource(RESOURCES.nodes), clock, log, fieldSelector: `metadata.name=${cfg.node.nodeName}` });
+    this.#static = cfg.staticPodDir
+      ? new StaticPods({ dir: cfg.staticPodDir, nodeName: cfg.node.nodeName, pollMs: cfg.staticPodPollMs }, { pods: podsApi, clock, log: log.child('static-pods'), nodeUid: () => this.#nodeUid, synced: () => this.#informer.hasSynced(), onChange: (uids) => uids.forEach((u) => this.#queue.add(u)) })
+      : undefined;
     const track = (obj: KubeObject) => {
+      if (this.#static?.observe(obj)) return;
       const uid = podUid(obj);
       this.#pods.set(uid, asPod(obj));
       this.#queue.add(uid);
@@ -133,6 +152,7 @@ export class Kubelet {
       add: track,
       update: (_old, obj) => track(obj),
       delete: (obj) => {
+        if (this.#static?.observe(obj, true)) return;
         const uid = podUid(obj);
         this.#pods.delete(uid);
         this.#queue.add(uid);
@@ -155,12 +175,12 @@ export class Kubelet {
 
   /** Pods bound to this node, as last seen from the API. */
   pod(namespace: string, name: string): Pod | undefined {
-    for (const p of this.#pods.values()) if (p.metadata.namespace === namespace && p.metadata.name === name) return p;
+    for (const p of this.allPods()) if (p.metadata.namespace === namespace && p.metadata.name === name) return p;
     return undefined;
   }
 
   allPods(): Pod[] {
-    return [...this.#pods.values()];
+    return [...this.#pods.values(), ...(this.#static?.all() ?? [])];
   }
 
   /** Registers the Node (resolves once it exists), then runs every loop until `signal` aborts (see `done`). */
@@ -171,14 +191,18 @@ export class Kubelet {
     this.#podCidr = cidr;
     this.#deps.onPodCidr?.(cidr);
     const log = this.#deps.log;
+    signal.addEventListener('abort', () => this.#syncer.stop(), { once: true });
+    this.#static?.load();
     const workers = this.#cfg.workers ?? 16;
     this.#workers = this.#informer.waitForSync(signal).then(async (ok) => void (ok && (await runController({ name: 'kubelet-pods', queue: this.#queue, reconcile: (uid) => this.#syncPod(uid), workers, log }, signal))));
     this.#running = Promise.all([
       this.#informer.run(signal),
       this.#nodeInformer.run(signal),
+      this.#static?.run(signal),
       this.#relistLoop(signal),
       this.#statusLoop(signal),
       this.#resyncLoop(signal),
+      this.#volumeRefreshLoop(signal),
       runNodeLease({ nodeName: this.#cfg.node.nodeName, renewIntervalMs: this.#cfg.leaseRenewMs ?? 10_000 }, { client: this.#deps.client, clock: this.#deps.clock, log, nodeUid: () => this.#nodeUid }, signal),
     ]);
   }
@@ -195,7 +219,7 @@ export class Kubelet {
   }
 
   async #syncPod(uid: string): Promise<{ requeueAfterMs?: number }> {
-    const pod = this.#pods.get(uid);
+    const pod = this.#pods.get(uid) ?? this.#static?.get(uid);
     const rt = await this.#runtimeOf(uid);
     const r = await this.#syncer.sync(uid, pod, rt);
     if (!pod) this.#syncer.forget(uid);
@@ -223,7 +247,7 @@ export class Kubelet {
           if (this.#fingerprints.get(uid) !== fp) {
             this.#fingerprints.set(uid, fp);
             this.#queue.add(uid);
-          } else if (!this.#pods.has(uid) && this.#informer.hasSynced()) this.#queue.add(uid);
+          } else if (!this.#pods.has(uid) && !this.#static?.get(uid) && this.#informer.hasSynced()) this.#queue.add(uid);
         }
         for (const uid of [...this.#fingerprints.keys()]) {
           if (all.has(uid)) continue;
@@ -238,8 +262,12 @@ export class Kubelet {
     }
   }
 
+  async #volumeRefreshLoop(signal: AbortSignal): Promise<void> {
+    while (await sleep(this.#deps.clock, this.#cfg.volumeRefreshMs ?? 20_000, signal)) for (const [uid, pod] of this.#pods) if (hasApiVolumes(pod)) this.#queue.add(uid);
+  }
+
   async #resyncLoop(signal: AbortSignal): Promise<void> {
-    while (await sleep(this.#deps.clock, this.#cfg.resyncMs ?? 60_000, signal)) for (const uid of this.#pods.keys()) this.#queue.add(uid);
+    while (await sleep(this.#deps.clock, this.#cfg.resyncMs ?? 60_000, signal)) for (const uid of [...this.#pods.keys(), ...(this.#static?.all() ?? []).map(podUid)]) this.#queue.add(uid);
   }
 
   async #health(): Promise<RuntimeHealth> {

@@ -23,6 +23,8 @@ export interface ObservedPod {
   readonly messages?: ReadonlyMap<string, string>;
   readonly nowMs: number;
   readonly terminating?: boolean;
+  /** Probe results by container id (no probes: ready and started once running). */
+  readonly probes?: { ready(containerId: string): boolean; started(containerId: string): boolean };
 }
 
 export function rfc3339(ms: number): string {
@@ -81,9 +83,9 @@ function containerStatus(c: ContainerSpec, observed: ObservedPod): ContainerStat
     containerID: `${CONTAINER_ID_PREFIX}${latest.id}`,
     state,
     lastState,
-    ready: running && !observed.terminating,
+    ready: running && !observed.terminating && (observed.probes?.ready(latest.id) ?? true),
     restartCount: restartCountOf(latest),
-    started: running,
+    started: running && (observed.probes?.started(latest.id) ?? true),
   };
 }
 
@@ -116,7 +118,7 @@ export function podPhase(pod: Pod, statuses: readonly ContainerStatusApi[], init
   return 'Pending';
 }
 
-function condition(type: string, ok: boolean, old: readonly PodCondition[], nowMs: number, reason?: string): PodCondition {
+function condition(type: string, ok: boolean, old: readonly PodCondition[], nowMs: number, reason?: string, message?: string): PodCondition {
   const status = ok ? 'True' : 'False';
   const prev = old.find((c) => c.type === type);
   return {
@@ -125,6 +127,7 @@ function condition(type: string, ok: boolean, old: readonly PodCondition[], nowM
     lastProbeTime: null,
     lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(nowMs),
     ...(!ok && reason ? { reason } : {}),
+    ...(!ok && message ? { message } : {}),
   };
 }
 
@@ -141,11 +144,13 @@ export function generatePodStatus(pod: Pod, observed: ObservedPod): PodStatus {
   const allReady = containers.length > 0 && containers.every((s) => s.ready);
   const readyReason = phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady';
   const now = observed.nowMs;
+  const unready = containers.filter((s) => !s.ready).map((s) => s.name);
+  const unreadyMessage = readyReason === 'ContainersNotReady' && unready.length > 0 ? `containers with unready status: [${unready.join(' ')}]` : undefined;
   const conditions: PodCondition[] = [
     condition('PodReadyToStartContainers', observed.sandboxReady, oldConditions, now),
     condition('Initialized', initSucceeded, oldConditions, now, 'ContainersNotInitialized'),
-    condition('Ready', allReady, oldConditions, now, readyReason),
-    condition('ContainersReady', allReady, oldConditions, now, readyReason),
+    condition('Ready', allReady, oldConditions, now, readyReason, unreadyMessage),
+    condition('ContainersReady', allReady, oldConditions, now, readyReason, unreadyMessage),
     oldConditions.find((c) => c.type === 'PodScheduled') ?? condition('PodScheduled', true, oldConditions, now),
     ...oldConditions.filter((c) => !OWN_CONDITIONS.has(c.type)),
   ];

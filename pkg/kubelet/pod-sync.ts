@@ -10,14 +10,19 @@ import type { Logger } from '../log/logger';
 import { buildContainerConfig } from './container-config';
 import type { EnvContext, ReferenceReader } from './container-env';
 import type { Container, ContainerStatus, ImageService, PodSandboxConfig, RuntimeService } from './cri/types';
+import { runPostStart, stopContainerGracefully } from './container-lifecycle';
 import { KubeletError, isCriNotFound, messageOf } from './errors';
+import type { PodCgroups } from './pod-cgroups';
 import { generatePodStatus, restartCountOf, type Waiting } from './pod-status';
 import { podFullName, type ContainerSpec, type Pod, type PodStatus } from './pod-types';
 import { podCgroupParent } from './resources';
+import { ProberManager, probedContainers } from './prober/prober-manager';
 import { RestartBackoff } from './restart-backoff';
 import { containerName, type PodRuntime } from './runtime-state';
 import { ANNOTATION_GRACE_PERIOD, buildSandboxConfig, podLogDirectory, type SandboxContext } from './sandbox-config';
-import { podDir, prepareVolumes, readTerminationMessage, terminationLogFile } from './volumes';
+import { terminationMessage } from './termination-message';
+import { prepareVolumes, readTerminationMessage, removePodDir, terminationLogFile } from './volumes';
+import { pullWithCredentials, type RegistryAuth } from '../images/pull-credentials';
 
 /** The API writes a pod sync makes (the consumer's seam; the kubelet passes its REST client's). */
 export interface PodApi {
@@ -45,6 +50,12 @@ export interface PodSyncDeps {
   readonly log: Logger;
   /** Removes a pod-level cgroup (containerd leaves them). */
   readonly removeCgroup?: (group: string) => void;
+  /** Registry credentials for a pod's image (its imagePullSecrets), tried in order. */
+  readonly pullCredentials?: (pod: Pod, image: string) => Promise<readonly RegistryAuth[]>;
+  /** Creates pod-level cgroups (with limits) before the sandbox and removes them at teardown. */
+  readonly podCgroups?: PodCgroups;
+  /** Asks for the pod to be synced again soon (a probe result changed). */
+  readonly requeue?: (uid: string) => void;
 }
 
 export interface SyncResult {
@@ -65,8 +76,24 @@ export class PodSyncer {
   /** Exited containers never change: their detailed status is fetched once. */
   readonly #exited = new Map<string, ContainerStatus>();
   readonly #sandboxIPs = new Map<string, readonly string[]>();
+  readonly #prober: ProberManager;
 
-  constructor(private readonly cfg: PodSyncConfig, private readonly deps: PodSyncDeps) {}
+  constructor(private readonly cfg: PodSyncConfig, private readonly deps: PodSyncDeps) {
+    this.#prober = new ProberManager({ runtime: deps.runtime, clock: deps.clock, log: deps.log, onChange: (uid) => deps.requeue?.(uid) });
+  }
+
+  /** Stops every probe worker (kubelet shutdown). */
+  stop(): void {
+    this.#prober.stopAll();
+  }
+
+  #grace(pod: Pod): number {
+    return pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  }
+
+  #podIP(podIPs: readonly string[]): string {
+    return podIPs[0] ?? this.cfg.hostIPs[0] ?? '127.0.0.1';
+  }
 
   async sync(uid: string, pod: Pod | undefined, rt: PodRuntime): Promise<SyncResult> {
     if (!pod) {
@@ -134,7 +161,7 @@ export class PodSyncer {
     let volumes = new Map<string, string>();
     if (!finished) {
       try {
-        volumes = await prepareVolumes(pod, this.cfg.kubeletDir, this.deps.refs);
+        volumes = await prepareVolumes(pod, this.cfg.kubeletDir, this.deps.refs, { allocatable: this.cfg.allocatable });
       } catch (e) {
         for (const c of pod.spec.containers) if (latestByName.get(c.name)?.state !== 'CONTAINER_RUNNING') waiting.set(c.name, waitingFor(e, 'CreateContainerConfigError'));
         log.warn('pod volumes are not ready', { pod: podFullName(pod), error: messageOf(e) });
@@ -151,6 +178,7 @@ export class PodSyncer {
       sandboxConfig = buildSandboxConfig(pod, attempt, this.cfg.sandbox);
       try {
         fs.mkdirSync(podLogDirectory(this.cfg.sandbox.podLogsDir, pod), { recursive: true });
+        this.deps.podCgroups?.ensure(pod);
         const t0 = clock.now();
         const id = await runtime.runPodSandbox(sandboxConfig);
         const st = await runtime.podSandboxStatus(id);
@@ -166,13 +194,23 @@ export class PodSyncer {
     }
 
     if (sandbox && sandboxConfig && !finished) {
-      const podIPs = await this.#podIPs(sandbox.id);
-      const start = async (c: ContainerSpec, attempt: number): Promise<boolean> => this.#startContainer(pod, c, attempt, sandbox!.id, sandboxConfig!, podIPs, volumes, waiting);
+      // A hostNetwork pod's IPs are the node's (upstream); the runtime reports none for it.
+      const podIPs = pod.spec.hostNetwork ? this.cfg.hostIPs : await this.#podIPs(sandbox.id);
+      const start = async (c: ContainerSpec, attempt: number): Promise<boolean> => {
+        const ok = await this.#startContainer(pod, c, attempt, sandbox!.id, sandboxConfig!, podIPs, volumes, waiting);
+        if (!ok && waiting.get(c.name)?.reason === 'PostStartHookError') later(50);
+        return ok;
+      };
       const decide = async (c: ContainerSpec, latest: Container | undefined, init: boolean): Promise<'running' | 'done' | 'failed' | 'waiting'> => {
         if (!latest) return (await start(c, 0)) ? 'running' : (later(RETRY_MS), 'waiting');
         if (latest.state === 'CONTAINER_RUNNING') {
           waiting.delete(c.name);
-          return 'running';
+          const failure = this.#prober.failure(latest.id);
+          if (!failure) return 'running';
+          const probe = c.livenessProbe?.terminationGracePeriodSeconds ?? c.startupProbe?.terminationGracePeriodSeconds;
+          await stopContainerGracefully(this.deps, { containerId: latest.id, spec: c, podName: podFullName(pod), podIP: this.#podIP(podIPs), graceSeconds: probe ?? this.#grace(pod), reason: failure });
+          later(50);
+          return 'waiting';
         }
         if (latest.state === 'CONTAINER_CREATED') {
           await runtime.startContainer(latest.id).catch((e: unknown) => waiting.set(c.name, waitingFor(e, 'RunContainerError')));
@@ -217,14 +255,14 @@ export class PodSyncer {
     return ips;
   }
 
-  async #ensureImage(c: ContainerSpec): Promise<void> {
+  async #ensureImage(c: ContainerSpec, pod?: Pod): Promise<void> {
     const image = c.image ?? '';
     const present = await this.deps.images.imageStatus(image);
     const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
     if (present && policy !== 'Always') return;
     if (!present && policy === 'Never') throw new KubeletError('image', `Container image "${image}" is not present with pull policy of Never`, { reason: 'ErrImageNeverPull' });
     try {
-      await this.deps.images.pullImage(image);
+      await pullWithCredentials(this.deps.images, image, (pod && (await this.deps.pullCredentials?.(pod, image))) ?? []);
     } catch (e) {
       // With no registry reachable, an image that is present is good enough even under Always.
       if (present) return;
@@ -237,7 +275,7 @@ export class PodSyncer {
     const uid = String(pod.metadata.uid);
     let stage = 'ErrImagePull';
     try {
-      await this.#ensureImage(c);
+      await this.#ensureImage(c, pod);
       stage = 'CreateContainerConfigError';
       const config = await buildContainerConfig(pod, c, attempt, {
         hostIPs: this.cfg.hostIPs,
@@ -254,6 +292,14 @@ export class PodSyncer {
       const id = await runtime.createContainer(sandboxId, config, sandboxConfig);
       stage = 'RunContainerError';
       await runtime.startContainer(id);
+      const hook = await runPostStart(this.deps, c, id, this.#podIP(podIPs), this.#grace(pod) || 30);
+      if (hook && !hook.ok) {
+        const message = `PostStartHook failed: ${hook.message.slice(0, 200)}`;
+        log.warn('FailedPostStartHook', { pod: podFullName(pod), container: c.name, message });
+        await stopContainerGracefully(this.deps, { containerId: id, spec: undefined, podName: podFullName(pod), podIP: this.#podIP(podIPs), graceSeconds: this.#grace(pod), reason: 'FailedPostStartHook' });
+        waiting.set(c.name, { reason: 'PostStartHookError', message });
+        return false;
+      }
       waiting.delete(c.name);
       log.info('container started', { pod: podFullName(pod), container: c.name, id: id.slice(0, 12), attempt, ms: clock.now() - t0 });
       await this.#pruneOld(pod, c.name, id);
@@ -287,12 +333,15 @@ export class PodSyncer {
       list.push(s);
       byName.set(containerName(c), list);
       if (s.state === 'CONTAINER_EXITED') {
-        const msg = readTerminationMessage(this.cfg.kubeletDir, uid, containerName(c), restartCountOf(s));
+        const spec = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((x) => x.name === containerName(c));
+        const msg = terminationMessage(spec, readTerminationMessage(this.cfg.kubeletDir, uid, containerName(c), restartCountOf(s)), s.exit_code, s.log_path);
         if (msg) messages.set(s.id, msg);
       }
     }
-    const podIPs = sandboxId && sandboxReady ? await this.#podIPs(sandboxId) : (pod.status?.podIPs ?? []).map((p) => p.ip);
-    const status = generatePodStatus(pod, { sandboxReady, podIPs, hostIPs: this.cfg.hostIPs, containers: byName, waiting: this.#waitingOf(uid), messages, nowMs: this.deps.clock.now() });
+    const podIPs = pod.spec.hostNetwork ? this.cfg.hostIPs : sandboxId && sandboxReady ? await this.#podIPs(sandboxId) : (pod.status?.podIPs ?? []).map((p) => p.ip);
+    this.#prober.update(uid, sandboxReady ? probedContainers(pod, byName, this.#podIP(podIPs)) : []);
+    const probes = { ready: (id: string) => this.#prober.ready(id), started: (id: string) => this.#prober.started(id) };
+    const status = generatePodStatus(pod, { sandboxReady, podIPs, hostIPs: this.cfg.hostIPs, containers: byName, waiting: this.#waitingOf(uid), messages, nowMs: this.deps.clock.now(), probes });
     if (!semanticEqual(status, pod.status ?? {})) await this.deps.api.patchStatus(pod, status);
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
@@ -301,10 +350,18 @@ export class PodSyncer {
   async teardown(uid: string, pod: Pod | undefined, rt: PodRuntime): Promise<void> {
     const { runtime, log } = this.deps;
     const annotated = rt.containers.map((c) => Number(c.annotations[ANNOTATION_GRACE_PERIOD])).find((n) => Number.isFinite(n));
-    const grace = pod ? (pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30) : Math.min(annotated ?? 30, 30);
+    const grace = pod ? this.#grace(pod) : Math.min(annotated ?? 30, 30);
     const running = rt.containers.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED');
     const t0 = this.deps.clock.now();
-    await Promise.all(running.map((c) => runtime.stopContainer(c.id, grace).catch((e: unknown) => log.warn('stopping a container failed', { id: c.id.slice(0, 12), error: messageOf(e) }))));
+    this.#prober.removePod(uid);
+    const ready = rt.sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    const podIP = this.#podIP(ready ? await this.#podIPs(ready.id).catch(() => []) : []);
+    const specs = [...(pod?.spec.containers ?? []), ...(pod?.spec.initContainers ?? [])];
+    await Promise.all(
+      running.map((c) =>
+        stopContainerGracefully(this.deps, { containerId: c.id, spec: c.state === 'CONTAINER_RUNNING' ? specs.find((x) => x.name === containerName(c)) : undefined, podName: pod ? podFullName(pod) : uid, podIP, graceSeconds: grace, reason: 'Killing' }),
+      ),
+    );
     for (const s of rt.sandboxes) {
       await runtime.stopPodSandbox(s.id).catch((e: unknown) => (isCriNotFound(e) ? undefined : log.warn('stopping a sandbox failed', { id: s.id.slice(0, 12), error: messageOf(e) })));
     }
@@ -316,6 +373,7 @@ export class PodSyncer {
       await runtime.removePodSandbox(s.id).catch(() => undefined);
       this.#sandboxIPs.delete(s.id);
     }
+    if (this.deps.podCgroups) this.deps.podCgroups.remove(pod ?? uid);
     if (pod) {
       this.deps.removeCgroup?.(podCgroupParent(this.cfg.sandbox.cgroupRoot, pod));
       fs.rmSync(podLogDirectory(this.cfg.sandbox.podLogsDir, pod), { recursive: true, force: true });
@@ -324,13 +382,14 @@ export class PodSyncer {
       const meta = rt.sandboxes[0]?.metadata;
       if (meta) fs.rmSync(`${this.cfg.sandbox.podLogsDir}/${meta.namespace}_${meta.name}_${uid}`, { recursive: true, force: true });
     }
-    fs.rmSync(podDir(this.cfg.kubeletDir, uid), { recursive: true, force: true });
+    removePodDir(this.cfg.kubeletDir, uid);
     this.#backoff.forgetPod(uid);
     this.#waiting.delete(uid);
     if (rt.containers.length + rt.sandboxes.length > 0) log.info('pod torn down', { uid, pod: pod ? podFullName(pod) : '(gone from the API)', containers: rt.containers.length, sandboxes: rt.sandboxes.length, graceSeconds: grace, ms: this.deps.clock.now() - t0 });
   }
 
   forget(uid: string): void {
+    this.#prober.removePod(uid);
     this.#waiting.delete(uid);
     this.#backoff.forgetPod(uid);
   }

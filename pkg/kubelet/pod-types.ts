@@ -50,6 +50,35 @@ export interface SecurityContext {
   readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
 }
 
+/** How a probe or hook reaches the container (one of these is set). */
+export interface HandlerSpec {
+  readonly exec?: { readonly command?: readonly string[] };
+  readonly httpGet?: {
+    readonly path?: string;
+    readonly port: number | string;
+    readonly host?: string;
+    readonly scheme?: 'HTTP' | 'HTTPS';
+    readonly httpHeaders?: readonly { readonly name: string; readonly value: string }[];
+  };
+  readonly tcpSocket?: { readonly port: number | string; readonly host?: string };
+  readonly grpc?: { readonly port: number; readonly service?: string };
+  readonly sleep?: { readonly seconds: number };
+}
+
+export interface ProbeSpec extends HandlerSpec {
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly successThreshold?: number;
+  readonly failureThreshold?: number;
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+export interface LifecycleSpec {
+  readonly postStart?: HandlerSpec;
+  readonly preStop?: HandlerSpec;
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly image?: string;
@@ -68,6 +97,10 @@ export interface ContainerSpec {
   readonly tty?: boolean;
   readonly terminationMessagePath?: string;
   readonly terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  readonly livenessProbe?: ProbeSpec;
+  readonly readinessProbe?: ProbeSpec;
+  readonly startupProbe?: ProbeSpec;
+  readonly lifecycle?: LifecycleSpec;
 }
 
 export interface Volume {

@@ -13,9 +13,14 @@ import type { Logger } from '../log/logger';
 import type { Iptables } from './iptables';
 import { serviceKeyOfSlice, servicePorts, type Json } from './proxy-model';
 import { JUMPS, buildRuleSet, chainsOf } from './proxy-rules';
+import { HealthCheckServers, type HealthCheck } from './health-check-servers';
 
 export interface ProxierConfig {
   readonly clusterCidr: string;
+  /** This node's name: endpoints with this nodeName are local (traffic policies Local). */
+  readonly nodeName?: string;
+  /** Serve healthCheckNodePorts (default true; off in tests without a host network). */
+  readonly healthChecks?: boolean;
   /** Coalesce bursts of changes into one sync (default 100 ms). */
   readonly minSyncIntervalMs?: number;
   /** Full re-sync period even without changes (default 60 s). */
@@ -65,6 +70,7 @@ export class Proxier {
   /** Per-chain rules last applied; undefined forces a full rewrite (first sync, resync, after a failure). */
   #previous: ReadonlyMap<string, string> | undefined;
   #fullNext = false;
+  #health: HealthCheckServers | undefined;
 
   constructor(
     private readonly cfg: ProxierConfig,
@@ -89,7 +95,11 @@ export class Proxier {
       this.#timer?.();
       this.#resync?.();
     });
-    this.#done = factory.stopped().then(() => this.#syncing);
+    if (this.cfg.healthChecks !== false) this.#health = new HealthCheckServers(this.deps.log);
+    this.#done = factory.stopped().then(async () => {
+      await this.#syncing;
+      await this.#health?.close();
+    });
     if (!(await factory.waitForCacheSync(signal))) return;
     this.#lists = { services: () => services.indexer.list(), slices: () => slices.indexer.list() };
     await this.#run(signal);
@@ -150,8 +160,13 @@ export class Proxier {
       }
       const ports = (services as unknown as Json[]).flatMap((svc) => {
         const m = (svc.metadata ?? {}) as Json;
-        return servicePorts(svc, byService.get(`${String(m.namespace ?? '')}/${String(m.name ?? '')}`) ?? []);
+        return servicePorts(svc, byService.get(`${String(m.namespace ?? '')}/${String(m.name ?? '')}`) ?? [], this.cfg.nodeName);
       });
+      const checks = new Map<number, HealthCheck>();
+      for (const sp of ports) {
+        if (sp.healthCheckNodePort) checks.set(sp.healthCheckNodePort, { service: sp.id.slice(0, sp.id.lastIndexOf(':')), localEndpoints: new Set(sp.endpoints.filter((e) => e.local).map((e) => e.ip)).size });
+      }
+      await this.#health?.sync(checks);
       const save = await this.deps.iptables.save();
       if (this.#fullNext) this.#previous = undefined;
       this.#fullNext = false;

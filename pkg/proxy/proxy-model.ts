@@ -5,6 +5,8 @@ export type Json = Record<string, unknown>;
 export interface ProxyEndpoint {
   readonly ip: string;
   readonly port: number;
+  /** On this proxier's node (endpoint.nodeName === the node's name). */
+  readonly local?: boolean;
 }
 
 export interface ProxyServicePort {
@@ -18,6 +20,12 @@ export interface ProxyServicePort {
   readonly externalIPs: readonly string[];
   readonly affinitySeconds?: number;
   readonly endpoints: readonly ProxyEndpoint[];
+  /** internalTrafficPolicy Local: ClusterIP traffic only to endpoints on this node. */
+  readonly internalLocal?: boolean;
+  /** externalTrafficPolicy Local (NodePort/LoadBalancer): external traffic only to local endpoints, source kept. */
+  readonly externalLocal?: boolean;
+  /** spec.healthCheckNodePort of an externalTrafficPolicy Local LoadBalancer Service. */
+  readonly healthCheckNodePort?: number;
 }
 
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -32,8 +40,8 @@ export function serviceKeyOfSlice(slice: Json): string | undefined {
   return svc ? `${str(meta.namespace)}/${svc}` : undefined;
 }
 
-/** Ready IPv4 endpoints of `slices` for the service port named `portName` (protocol-matched). */
-export function readyEndpoints(slices: readonly Json[], portName: string, protocol: string): ProxyEndpoint[] {
+/** Ready IPv4 endpoints of `slices` for the service port named `portName` (protocol-matched); `local` set by nodeName. */
+export function readyEndpoints(slices: readonly Json[], portName: string, protocol: string, nodeName?: string): ProxyEndpoint[] {
   const seen = new Set<string>();
   const out: ProxyEndpoint[] = [];
   for (const s of slices) {
@@ -46,7 +54,7 @@ export function readyEndpoints(slices: readonly Json[], portName: string, protoc
         const k = `${ip}:${port.port}`;
         if (!isIpv4(ip) || seen.has(k)) continue;
         seen.add(k);
-        out.push({ ip, port: port.port });
+        out.push(nodeName !== undefined && str(e.nodeName) === nodeName ? { ip, port: port.port, local: true } : { ip, port: port.port });
       }
     }
   }
@@ -54,7 +62,7 @@ export function readyEndpoints(slices: readonly Json[], portName: string, protoc
 }
 
 /** The service ports of `svc` (ClusterIP / NodePort / LoadBalancer with a cluster IP) with their endpoints. */
-export function servicePorts(svc: Json, slices: readonly Json[]): ProxyServicePort[] {
+export function servicePorts(svc: Json, slices: readonly Json[], nodeName?: string): ProxyServicePort[] {
   const meta = obj(svc.metadata);
   const spec = obj(svc.spec);
   const ips = (arr(spec.clusterIPs).length ? arr(spec.clusterIPs) : [spec.clusterIP]).map(str).filter(isIpv4);
@@ -62,6 +70,9 @@ export function servicePorts(svc: Json, slices: readonly Json[]): ProxyServicePo
   const affinity = str(spec.sessionAffinity) === 'ClientIP' ? Number(obj(obj(spec.sessionAffinityConfig).clientIP).timeoutSeconds ?? 10800) || 10800 : undefined;
   const lbIPs = str(spec.type) === 'LoadBalancer' ? arr(obj(obj(svc.status).loadBalancer).ingress).map((i) => str(obj(i).ip)) : [];
   const externalIPs = [...new Set([...arr(spec.externalIPs).map(str), ...lbIPs])].filter(isIpv4).sort();
+  const internalLocal = str(spec.internalTrafficPolicy) === 'Local';
+  const externalLocal = str(spec.externalTrafficPolicy) === 'Local';
+  const hc = Number(spec.healthCheckNodePort);
   const out: ProxyServicePort[] = [];
   for (const p of arr(spec.ports).map(obj)) {
     const protocol = (str(p.protocol) || 'TCP').toLowerCase();
@@ -75,7 +86,10 @@ export function servicePorts(svc: Json, slices: readonly Json[]): ProxyServicePo
       nodePort: typeof p.nodePort === 'number' && p.nodePort > 0 ? p.nodePort : undefined,
       externalIPs,
       affinitySeconds: affinity,
-      endpoints: readyEndpoints(slices, name, protocol),
+      endpoints: readyEndpoints(slices, name, protocol, nodeName),
+      ...(internalLocal ? { internalLocal } : {}),
+      ...(externalLocal ? { externalLocal } : {}),
+      ...(externalLocal && hc > 0 ? { healthCheckNodePort: hc } : {}),
     });
   }
   return out;

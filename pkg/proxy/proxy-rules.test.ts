@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { servicePorts } from './proxy-model';
-import { buildRuleSet, buildRules, chainsOf, cleanupRules, sepChain, svcChain } from './proxy-rules';
+import { buildRuleSet, buildRules, chainsOf, cleanupRules, sepChain, svcChain, svlChain, xlbChain } from './proxy-rules';
 
 const svc = (name: string, spec: Record<string, unknown>) => ({ metadata: { namespace: 'default', name }, spec });
 const slice = (svcName: string, endpoints: { ip: string; ready?: boolean }[], port = 80) => ({
@@ -100,5 +100,59 @@ describe('chainsOf / cleanupRules', () => {
   it('removes our jumps and chains only', () => {
     expect(cleanupRules(save)).toBe(['*nat', '-D PREROUTING -m comment --comment "k3ts service portals" -j K3TS-SERVICES', '-F K3TS-SERVICES', '-F K3TS-SVC-AAAA', '-X K3TS-SERVICES', '-X K3TS-SVC-AAAA', 'COMMIT', ''].join('\n'));
     expect(cleanupRules('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n')).toBeUndefined();
+  });
+});
+
+describe('traffic policies', () => {
+  const nodeSlice = (svcName: string, eps: { ip: string; node: string }[]) => ({
+    metadata: { namespace: 'default', name: `${svcName}-n`, labels: { 'kubernetes.io/service-name': svcName } },
+    addressType: 'IPv4',
+    ports: [{ name: '', port: 80, protocol: 'TCP' }],
+    endpoints: eps.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: { ready: true } })),
+  });
+  const eps = [{ ip: '10.42.0.4', node: 'me' }, { ip: '10.42.1.4', node: 'other' }];
+
+  it('internalTrafficPolicy Local sends ClusterIP traffic to local endpoints only, drops without one', () => {
+    const ports = servicePorts(svc('dns', { clusterIP: '10.43.0.10', internalTrafficPolicy: 'Local', ports: [{ port: 53 }] }), [nodeSlice('dns', eps)], 'me');
+    expect(ports[0]!.endpoints).toEqual([{ ip: '10.42.0.4', port: 80, local: true }, { ip: '10.42.1.4', port: 80 }]);
+    const text = buildRules({ ports, clusterCidr: '10.42.0.0/16', existing: { nat: [], filter: [] } });
+    const svl = svlChain('default/dns:', 'tcp');
+    expect(text).toContain(`-A K3TS-SERVICES -d 10.43.0.10/32 -p tcp -m tcp --dport 53 -m comment --comment "default/dns:" -j ${svl}`);
+    expect(text).toContain(`-A ${svl} -j ${sepChain('default/dns:', 'tcp', '10.42.0.4', 80)}`);
+    expect(text).not.toMatch(new RegExp(`-A ${svl} .*10\\.42\\.1\\.4`));
+    const elsewhere = servicePorts(svc('dns', { clusterIP: '10.43.0.10', internalTrafficPolicy: 'Local', ports: [{ port: 53 }] }), [nodeSlice('dns', eps)], 'third');
+    const none = buildRules({ ports: elsewhere, clusterCidr: '10.42.0.0/16', existing: { nat: [], filter: [] } });
+    expect(none).toContain('-A K3TS-SERVICES -d 10.43.0.10/32 -p tcp -m tcp --dport 53 -m comment --comment "default/dns: has no local endpoints (internalTrafficPolicy Local)" -j DROP');
+    expect(none).not.toContain(`-d 10.43.0.10/32 -p tcp -m tcp --dport 53 -m comment --comment "default/dns:" -j`);
+  });
+
+  it('externalTrafficPolicy Local: NodePort and LB IPs to local endpoints unmasqueraded, pods and the node cluster-wide', () => {
+    const spec = { type: 'LoadBalancer', clusterIP: '10.43.0.12', externalTrafficPolicy: 'Local', healthCheckNodePort: 32000, ports: [{ port: 80, nodePort: 30081 }] };
+    const lbSvc = { ...svc('lb', spec), status: { loadBalancer: { ingress: [{ ip: '192.0.2.2' }] } } };
+    const ports = servicePorts(lbSvc, [nodeSlice('lb', eps)], 'me');
+    expect(ports[0]).toMatchObject({ externalLocal: true, healthCheckNodePort: 32000 });
+    const text = buildRules({ ports, clusterCidr: '10.42.0.0/16', existing: { nat: [], filter: [] } });
+    const xlb = xlbChain('default/lb:', 'tcp');
+    const s = svcChain('default/lb:', 'tcp');
+    const svl = svlChain('default/lb:', 'tcp');
+    expect(text).toContain(`-A K3TS-SERVICES -d 192.0.2.2/32 -p tcp -m tcp --dport 80 -m comment --comment "default/lb: external IP" -j ${xlb}`);
+    expect(text).not.toContain('-d 192.0.2.2/32 -p tcp -m tcp --dport 80 -m comment --comment "default/lb: external IP" -j K3TS-MARK-MASQ');
+    expect(text).toContain(`-A K3TS-NODEPORTS -p tcp -m tcp --dport 30081 -m comment --comment "default/lb:" -j ${xlb}`);
+    expect(text).toContain(`-A ${xlb} -s 10.42.0.0/16 -m comment --comment "pod traffic for external destinations" -j ${s}`);
+    expect(text).toContain(`-A ${xlb} -m addrtype --src-type LOCAL -m comment --comment "masquerade local traffic" -j K3TS-MARK-MASQ`);
+    expect(text).toContain(`-A ${xlb} -j ${svl}`);
+    // The ClusterIP keeps the cluster-wide chain (both endpoints).
+    expect(text).toContain(`-A ${s} -m statistic --mode random --probability 0.5000000000 -j ${sepChain('default/lb:', 'tcp', '10.42.0.4', 80)}`);
+    // No local endpoint: external traffic is dropped in filter, the XLB chain only short-circuits pods and the node.
+    const remote = buildRules({ ports: servicePorts(lbSvc, [nodeSlice('lb', eps)], 'third'), clusterCidr: '10.42.0.0/16', existing: { nat: [], filter: [] } });
+    expect(remote).toContain('-A K3TS-SERVICES -d 192.0.2.2/32 -p tcp -m tcp --dport 80 -m comment --comment "default/lb: has no local endpoints (externalTrafficPolicy Local)" -j DROP');
+    expect(remote).toContain('-A K3TS-SERVICES -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30081 -m comment --comment "default/lb: has no local endpoints (externalTrafficPolicy Local)" -j DROP');
+    expect(remote).not.toContain(svl);
+  });
+
+  it('cleanupRules removes SVL and XLB chains too', () => {
+    const save = ['*nat', ':K3TS-XLB-AAAA - [0:0]', ':K3TS-SVL-BBBB - [0:0]', '-A K3TS-XLB-AAAA -j K3TS-SVL-BBBB', 'COMMIT', ''].join('\n');
+    expect(cleanupRules(save)).toContain('-X K3TS-XLB-AAAA');
+    expect(cleanupRules(save)).toContain('-X K3TS-SVL-BBBB');
   });
 });

@@ -5,7 +5,7 @@
 // accepts marked/established traffic. Applied with --noflush: only K3TS-* chains are rewritten and
 // K3TS-* chains no longer needed are deleted.
 import { createHash } from 'node:crypto';
-import type { ProxyServicePort } from './proxy-model';
+import type { ProxyEndpoint, ProxyServicePort } from './proxy-model';
 
 export const MASQ_MARK = '0x4000/0x4000';
 export const CHAIN_PREFIX = 'K3TS-';
@@ -28,7 +28,7 @@ export interface RulesInput {
   /** Existing chains per table (from iptables-save), to delete our stale ones. */
   readonly existing: { readonly nat: readonly string[]; readonly filter: readonly string[] };
   /**
-   * The per-chain rules of the last applied sync: K3TS-SVC/SEP chains whose rules are unchanged
+   * The per-chain rules of the last applied sync: K3TS-SVC/SVL/XLB/SEP chains whose rules are unchanged
    * (and still exist) are left out of the input, so the kernel keeps them as they are.
    */
   readonly previous?: ReadonlyMap<string, string>;
@@ -37,7 +37,7 @@ export interface RulesInput {
 export interface RuleSet {
   /** The iptables-restore --noflush input. */
   readonly text: string;
-  /** Rules of every K3TS-SVC/SEP chain of this sync (pass as `previous` next time once applied). */
+  /** Rules of every K3TS-SVC/SVL/XLB/SEP chain of this sync (pass as `previous` next time once applied). */
   readonly chainRules: ReadonlyMap<string, string>;
   /** How many of those chains were left out as unchanged. */
   readonly unchanged: number;
@@ -50,6 +50,8 @@ function hash(kind: string, text: string): string {
 
 export const svcChain = (id: string, proto: string) => hash('SVC', `${id}/${proto}`);
 export const sepChain = (id: string, proto: string, ip: string, port: number) => hash('SEP', `${id}/${proto}/${ip}:${port}`);
+export const svlChain = (id: string, proto: string) => hash('SVL', `${id}/${proto}`);
+export const xlbChain = (id: string, proto: string) => hash('XLB', `${id}/${proto}`);
 
 /** Chain names in an iptables-save dump (`:NAME POLICY [..]` lines) of one table. */
 export function chainsOf(save: string, table: string): string[] {
@@ -100,28 +102,52 @@ export function buildRuleSet(i: RulesInput): RuleSet {
       continue;
     }
     const svc = svcChain(sp.id, sp.protocol);
-    perChain.set(svc, []);
+    const local = sp.endpoints.filter((e) => e.local);
+    // kube-proxy's KUBE-SVL: the local endpoints only, for the Local traffic policies.
+    const svl = (sp.internalLocal || sp.externalLocal) && local.length ? svlChain(sp.id, sp.protocol) : undefined;
+    const xlb = sp.externalLocal ? xlbChain(sp.id, sp.protocol) : undefined;
+    const noLocal = (what: string) => q(`${sp.id} has no local endpoints (${what})`);
     for (const ip of sp.clusterIPs) {
+      if (sp.internalLocal && !svl) {
+        filter.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${noLocal('internalTrafficPolicy Local')} -j DROP`);
+        continue;
+      }
       nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} ! -s ${i.clusterCidr} -m comment --comment ${c} -j K3TS-MARK-MASQ`);
-      nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${c} -j ${svc}`);
+      nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${c} -j ${sp.internalLocal ? svl : svc}`);
     }
     for (const ip of sp.externalIPs) {
-      nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${q(`${sp.id} external IP`)} -j K3TS-MARK-MASQ`);
-      nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${q(`${sp.id} external IP`)} -j ${svc}`);
+      if (!xlb) nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${q(`${sp.id} external IP`)} -j K3TS-MARK-MASQ`);
+      nat.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${q(`${sp.id} external IP`)} -j ${xlb ?? svc}`);
+      if (xlb && !svl) filter.push(`-A K3TS-SERVICES -d ${ip}/32 ${p} --dport ${sp.port} -m comment --comment ${noLocal('externalTrafficPolicy Local')} -j DROP`);
     }
     if (sp.nodePort) {
-      nodePorts.push(`-A K3TS-NODEPORTS ${p} --dport ${sp.nodePort} -m comment --comment ${c} -j K3TS-MARK-MASQ`);
-      nodePorts.push(`-A K3TS-NODEPORTS ${p} --dport ${sp.nodePort} -m comment --comment ${c} -j ${svc}`);
+      if (!xlb) nodePorts.push(`-A K3TS-NODEPORTS ${p} --dport ${sp.nodePort} -m comment --comment ${c} -j K3TS-MARK-MASQ`);
+      nodePorts.push(`-A K3TS-NODEPORTS ${p} --dport ${sp.nodePort} -m comment --comment ${c} -j ${xlb ?? svc}`);
+      if (xlb && !svl) filter.push(`-A K3TS-SERVICES -m addrtype --dst-type LOCAL ${p} --dport ${sp.nodePort} -m comment --comment ${noLocal('externalTrafficPolicy Local')} -j DROP`);
     }
-    const seps = sp.endpoints.map((e) => ({ ...e, chain: sepChain(sp.id, sp.protocol, e.ip, e.port) }));
-    if (sp.affinitySeconds) {
-      for (const e of seps) add(svc, `-A ${svc} -m recent --name ${e.chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+    const sepOf = (e: ProxyEndpoint) => ({ ...e, chain: sepChain(sp.id, sp.protocol, e.ip, e.port) });
+    const spread = (chain: string, eps: readonly ProxyEndpoint[]) => {
+      const seps = eps.map(sepOf);
+      perChain.set(chain, []);
+      if (sp.affinitySeconds) {
+        for (const e of seps) add(chain, `-A ${chain} -m recent --name ${e.chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+      }
+      seps.forEach((e, n) => {
+        const left = seps.length - n;
+        add(chain, left > 1 ? `-A ${chain} -m statistic --mode random --probability ${(1 / left).toFixed(10)} -j ${e.chain}` : `-A ${chain} -j ${e.chain}`);
+      });
+    };
+    spread(svc, sp.endpoints);
+    if (svl) spread(svl, local);
+    if (xlb) {
+      // Pods and the node itself reach the Service cluster-wide; other sources only local endpoints, unmasqueraded.
+      perChain.set(xlb, []);
+      add(xlb, `-A ${xlb} -s ${i.clusterCidr} -m comment --comment "pod traffic for external destinations" -j ${svc}`);
+      add(xlb, `-A ${xlb} -m addrtype --src-type LOCAL -m comment --comment "masquerade local traffic" -j K3TS-MARK-MASQ`);
+      add(xlb, `-A ${xlb} -m addrtype --src-type LOCAL -m comment --comment "route local traffic" -j ${svc}`);
+      if (svl) add(xlb, `-A ${xlb} -j ${svl}`);
     }
-    seps.forEach((e, n) => {
-      const left = seps.length - n;
-      add(svc, left > 1 ? `-A ${svc} -m statistic --mode random --probability ${(1 / left).toFixed(10)} -j ${e.chain}` : `-A ${svc} -j ${e.chain}`);
-    });
-    for (const e of seps) {
+    for (const e of sp.endpoints.map(sepOf)) {
       add(e.chain, `-A ${e.chain} -s ${e.ip}/32 -j K3TS-MARK-MASQ`);
       add(e.chain, `-A ${e.chain} ${p}${sp.affinitySeconds ? ` -m recent --name ${e.chain} --mask 255.255.255.255 --rsource --set` : ''} -j DNAT --to-destination ${e.ip}:${e.port}`);
     }

@@ -7,7 +7,8 @@ import { RESOURCES, resourcePath } from '../client/resource-ref';
 import type { RestClient } from '../client/rest-client';
 import type { Logger } from '../log/logger';
 import type { EventRecorder } from './event-recorder';
-import type { ClusterActions } from './framework/interfaces';
+import type { ClusterActions, VolumeWriter } from './framework/interfaces';
+import { VOLUME_RESOURCES } from './volume-resources';
 import type { PodInfo } from './framework/pod-info';
 
 function rfc3339(ms: number): string {
@@ -27,7 +28,7 @@ function conditionOf(pod: KubeObject, type: string): Json | undefined {
  */
 export const MAX_CONCURRENT_BINDINGS = 16;
 
-export class ApiActions implements ClusterActions {
+export class ApiActions implements ClusterActions, VolumeWriter {
   #binding = 0;
   #waiting: (() => void)[] = [];
 
@@ -103,6 +104,19 @@ export class ApiActions implements ClusterActions {
     }
     this.log.info('preempted pod', { pod: victim.key, preemptor: preemptor.key, node: nodeName });
     this.events.record({ pod: victim.pod, type: 'Normal', reason: 'Preempted', action: 'Preempting', message: `Preempted by pod ${preemptor.uid} on node ${nodeName}`, component: preemptor.schedulerName });
+  }
+
+  /** PreBind of a static volume: the PV names the claim in spec.claimRef (a conflict fails the binding). */
+  async bindVolume(pv: KubeObject, claim: KubeObject, signal: AbortSignal): Promise<void> {
+    const claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion };
+    const annotations = { ...(pv.metadata.annotations ?? {}), 'pv.kubernetes.io/bound-by-controller': 'yes' };
+    await this.client.resource(VOLUME_RESOURCES.volumes).update({ ...pv, metadata: { ...pv.metadata, annotations }, spec: { ...((pv.spec as Json | undefined) ?? {}), claimRef } }, { signal });
+  }
+
+  /** PreBind of a claim to provision: `volume.kubernetes.io/selected-node` names the node. */
+  async selectNode(claim: KubeObject, nodeName: string, signal: AbortSignal): Promise<void> {
+    const patch = { metadata: { resourceVersion: claim.metadata.resourceVersion, annotations: { 'volume.kubernetes.io/selected-node': nodeName } } };
+    await this.client.resource(VOLUME_RESOURCES.claims).patch(claim.metadata.namespace, String(claim.metadata.name), 'merge', patch, { signal });
   }
 
   async #patchStatus(namespace: string, name: string, patch: Json): Promise<void> {

@@ -24,6 +24,7 @@ import { Code, type Status } from './framework/status';
 import { builtinRegistry, pluginFactories, type Registry } from './plugins/registry';
 import { SchedulingQueue } from './queue/scheduling-queue';
 import { PodScheduler } from './schedule-pod';
+import { VOLUME_RESOURCES } from './volume-resources';
 
 export interface SchedulerOptions {
   readonly client: RestClient;
@@ -80,6 +81,10 @@ export class Scheduler {
   readonly #algorithm: PodScheduler;
   readonly #namespaces = new Map<string, Labels>();
   #pods: SharedInformer | undefined;
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses, for VolumeBinding. */
+  #claims: SharedInformer | undefined;
+  #volumes: SharedInformer | undefined;
+  #classes: SharedInformer | undefined;
   #scheduled = 0;
   #failedAttempts = 0;
   #bindErrors = 0;
@@ -117,6 +122,13 @@ export class Scheduler {
       actions: this.#actions,
       namespaceLabels: (ns: string) => this.#namespaces.get(ns),
       random,
+      volumes: {
+        claim: (ns: string, name: string) => this.#claims?.indexer.getByName(ns, name),
+        volume: (name: string) => this.#volumes?.indexer.getByName(undefined, name),
+        volumes: () => this.#volumes?.indexer.list() ?? [],
+        storageClass: (name: string) => this.#classes?.indexer.getByName(undefined, name),
+      },
+      volumeWriter: this.#actions,
     };
     for (const p of opts.config.profiles) profiles.set(p.schedulerName, new Framework(p, pluginFactories(registry), { ...handle, log: opts.log.child(p.schedulerName) }));
     this.profiles = profiles;
@@ -197,6 +209,16 @@ export class Scheduler {
     const nodes = informers.informerFor(RESOURCES.nodes);
     const namespaces = informers.informerFor(RESOURCES.namespaces);
     this.#pods = pods;
+    this.#claims = informers.informerFor(VOLUME_RESOURCES.claims);
+    this.#volumes = informers.informerFor(VOLUME_RESOURCES.volumes);
+    this.#classes = informers.informerFor(VOLUME_RESOURCES.storageClasses);
+    const volumeEvents = (resource: 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass') => ({
+      add: () => this.queue.onEvent({ resource, action: 'Add' }),
+      update: () => this.queue.onEvent({ resource, action: 'Update' }),
+    });
+    this.#claims.addEventHandler(volumeEvents('PersistentVolumeClaim'));
+    this.#volumes.addEventHandler(volumeEvents('PersistentVolume'));
+    this.#classes.addEventHandler(volumeEvents('StorageClass'));
     namespaces.addEventHandler({
       add: (ns) => this.#namespaces.set(String(ns.metadata.name), ns.metadata.labels ?? {}),
       update: (_o, ns) => this.#namespaces.set(String(ns.metadata.name), ns.metadata.labels ?? {}),
@@ -209,7 +231,7 @@ export class Scheduler {
     });
     pods.addEventHandler({ add: (p) => this.#onPodAdd(p), update: (o, p) => this.#onPodUpdate(o, p), delete: (p) => this.#onPodDelete(p) });
     informers.start(signal);
-    const synced = await Promise.all([pods.waitForSync(signal), nodes.waitForSync(signal), namespaces.waitForSync(signal)]);
+    const synced = await Promise.all([pods, nodes, namespaces, this.#claims, this.#volumes, this.#classes].map((i) => i.waitForSync(signal)));
     if (!synced.every(Boolean)) return;
     log.info('scheduler started', { profiles: [...this.profiles.keys()].join(','), nodes: this.cache.nodeCount(), pending: this.queue.counts().active });
     const flushing = this.queue.run(signal);
@@ -296,7 +318,8 @@ export class Scheduler {
 
   async #bind(fw: Framework, state: CycleState, q: QueuedPodInfo, assumed: PodInfo, node: string, cycle: number, signal: AbortSignal): Promise<void> {
     const permit = await fw.waitOnPermit(assumed);
-    const status = permit.isSuccess() ? await fw.runBind(state, assumed, node, signal) : permit;
+    const preBound = permit.isSuccess() ? await fw.runPreBind(state, assumed, node, signal) : permit;
+    const status = preBound.isSuccess() ? await fw.runBind(state, assumed, node, signal) : preBound;
     if (status.isSuccess()) {
       this.cache.finishBinding(assumed.uid);
       this.queue.done(assumed.uid);

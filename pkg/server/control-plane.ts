@@ -1,6 +1,7 @@
 // The control plane inside `k3ts server`: certificates, admin kubeconfig, the API server on the
 // datastore, and the system namespaces every cluster starts with.
 import * as crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceDef } from '../api/resource-def';
 import type { KubeObject } from '../api/types';
 import { ApiServer, createX509Authenticator } from '../apiserver/api-server';
@@ -18,12 +19,23 @@ import type { RuleResolver } from '../auth/authorizer';
 import { reviewHandlers } from '../auth/reviews/review-handlers';
 import { createPodBindingHandler, POD_BINDING_SUBRESOURCE } from '../apiserver/handlers/pod-binding';
 import { ensureBuiltinPriorityClasses, priorityClassStore } from '../scheduler/priority/builtin-priority-classes';
+import { CsrRequestorAdmission } from '../controllers/certificates/csr-requestor-admission';
+import { ensureFlowControlBootstrap } from '../api/catalog/defaults/flowcontrol-bootstrap';
+import { ensureLocalApiServices } from '../api/catalog/defaults/local-api-services';
+import { ensureDefaultServiceCIDR } from '../api/catalog/defaults/default-service-cidr';
+import { COMPONENT_STATUSES_KEY, componentStatusHandler } from '../apiserver/handlers/component-statuses';
 import { PriorityAdmission } from '../scheduler/priority/priority-admission';
 import { startAuthorization, type AuthorizationStack } from '../auth/start-authorization';
 import { ensureClusterCertificates, writeKubeconfig } from '../certs';
 import type { Logger } from '../log/logger';
 import type { Backend } from '../storage/backend';
 import type { ServerConfig } from './server-config';
+
+/** Leader-election Leases that show the controller manager and scheduler alive (`kubectl get componentstatuses`). */
+const EMBEDDED_COMPONENT_LEASES = [
+  { component: 'controller-manager', namespace: 'kube-system', name: 'k3ts-controller-manager' },
+  { component: 'scheduler', namespace: 'kube-system', name: 'kube-scheduler' },
+] as const;
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
 
@@ -43,6 +55,8 @@ export interface ControlPlaneDeps {
   readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
   /** Extra non-resource endpoints (`/v1-k3ts/encrypt/…`), served after authentication and authorization. */
   readonly nonResourceHandlers?: ReadonlyMap<string, NonResourceHandler>;
+  /** Requests answered before the API server (the supervisor's agent-join endpoints); true when handled. */
+  readonly preHandle?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface ControlPlane {
@@ -82,6 +96,9 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   const stores = new Map(deps.resources.map((d) => [d, new Store(d, storeCtx, d.storageResource ? undefined : storeHooks.get(`${d.group}/${d.resource}`))] as const));
   await ensureNamespaces(stores, log);
   await ensureBuiltinPriorityClasses(priorityClassStore(stores), log);
+  await ensureFlowControlBootstrap(stores, log, now());
+  await ensureLocalApiServices(deps.resources, stores, log, now());
+  await ensureDefaultServiceCIDR(stores, serviceCidr, log, now());
   // Authorization: bootstrap RBAC policy, the authorizers' caches, ClusterRole aggregation (unless a test passes its own authorizer).
   const authz: AuthorizationStack | undefined = deps.authorizer
     ? undefined
@@ -95,11 +112,11 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
 
   let ready = false;
   const api = new ApiServer({
-    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
+    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
     authenticators: [createX509Authenticator(), ...(deps.authenticators ?? [])],
     authorizer,
     // pods/binding is built in (the scheduler's write); deps may add or replace others.
-    subresources: new Map([[POD_BINDING_SUBRESOURCE, createPodBindingHandler(storeCtx)], ...(deps.subresources ?? [])]),
+    subresources: new Map([[POD_BINDING_SUBRESOURCE, createPodBindingHandler(storeCtx)], [COMPONENT_STATUSES_KEY, componentStatusHandler(EMBEDDED_COMPONENT_LEASES)], ...(deps.subresources ?? [])]),
     nonResourceHandlers: deps.nonResourceHandlers,
     anonymousAuth: cfg.anonymousAuth,
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
@@ -112,6 +129,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     certPem: certs.servingKubeApiserver.certPem,
     keyPem: certs.servingKubeApiserver.keyPem,
     clientCaPem: certs.clientCa.certPem,
+    preHandle: deps.preHandle,
   });
   ready = true;
   log.info('API server listening', { address: cfg.listen.address, port: https.port });

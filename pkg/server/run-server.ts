@@ -12,14 +12,22 @@ import { clusterReset } from './cluster-reset';
 import { startControlPlane } from './control-plane';
 import { serverConfig, type ServerFlagValues } from './server-config';
 import { controllerIdentity, startControllers } from './start-controllers';
+import { networkAddonsFromFlags } from '../servicelb/network-addons';
+import { controllerManagerArgs } from '../controllers/node-lifecycle/controller-manager-args';
 import { schedulerArgs, startScheduler } from './start-scheduler';
 import { prepareTokenSecurity } from './token-security';
 import { untilAborted } from './until-aborted';
 import { shareClusterIdentity } from './share-cluster-identity';
 import { startServerAgent } from '../agent/server-agent';
+import { serverSupervisor } from './supervisor/server-supervisor';
 import { kubeletProxySubresources, serverTlsCredentials } from '../kubelet/proxy/kubelet-proxy';
 import { disruptionSubresources } from '../controllers/disruption';
 import { resourcePolicyAdmission } from '../controllers/resource-quota';
+import { createMetricsApi } from '../metrics';
+import { systemClock } from '../client/clock';
+import { notifyReady } from '../systemd/sd-notify';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account';
+import { localStorageFromFlags } from '../controllers/localpath/local-storage-flags';
 
 export interface RunContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -49,24 +57,35 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const cfgWithToken = await shareClusterIdentity(cfg, flags, backend, log);
     const security = await prepareTokenSecurity(cfgWithToken, backend, log);
     const policyCaches = new AbortController();
+    // metrics.k8s.io (kubectl top) is served by this API server itself from the kubelets' /metrics/resource.
+    const kubeletCredentials = serverTlsCredentials(cfg.paths.server.tls);
+    const metricsApi = createMetricsApi({ credentials: kubeletCredentials, clock: systemClock, log: log.child('metrics') });
+    // The agent-join endpoints (/cacerts, /v1-k3ts/…) on the API port, answered before the API server.
+    const supervisor = serverSupervisor(flags, cfg, log.child('supervisor'));
     const controlPlane = await startControlPlane(cfg, {
+      preHandle: supervisor.handle,
       backend: security.backend,
       authenticators: security.authenticators,
       // pods/log and pods/exec are answered by the pod's kubelet through the API server.
-      subresources: new Map([...security.subresources, ...kubeletProxySubresources(serverTlsCredentials(cfg.paths.server.tls)), ...disruptionSubresources()]),
+      subresources: new Map([...security.subresources, ...kubeletProxySubresources(kubeletCredentials), ...disruptionSubresources(), ...metricsApi.handlers]),
       nonResourceHandlers: security.nonResourceHandlers,
       // LimitRange defaults, then ResourceQuota enforcement.
-      admission: resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') }),
+      admission: [...serviceAccountAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }), ...resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') })],
       log,
-      resources: BUILTIN_MODULES.flat(),
+      resources: [...BUILTIN_MODULES.flat(), ...metricsApi.resources],
       machinery,
       openapi: (catalog) => createOpenApiProvider(catalog, schemaSource(registry), `v${k.major}.${k.minor}.${k.patch}`),
     });
+    const stopMetrics = new AbortController();
+    await metricsApi.start(controlPlane.stores, stopMetrics.signal);
     const stopTokens = new AbortController();
     const tokenControllers = await security.start(controlPlane, stopTokens.signal);
+    supervisor.attach(controlPlane.port);
     // The controller manager talks to this server's API like any client, once it listens.
+    const cmFlags = controllerManagerArgs(cfg.controllerManager?.args ?? []);
+    if (cmFlags.unsupported.length > 0) log.warn('ignoring --kube-controller-manager-arg values k3ts does not support (only node-monitor-grace-period, node-startup-grace-period)', { args: cmFlags.unsupported.join(' ') });
     const controllerManager = await startControllers(
-      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), clusterCidr: cfg.network?.clusterCidr },
+      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), clusterCidr: cfg.network?.clusterCidr, nodeLifecycle: cmFlags.nodeLifecycle, networkAddons: networkAddonsFromFlags(flags), localStorage: localStorageFromFlags(flags, cfg.paths.storage) },
       log.child('controller-manager'),
     );
     const schedulerFlags = schedulerArgs(cfg.scheduler?.args ?? []);
@@ -78,15 +97,19 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
           log.child('scheduler'),
         );
     // The local agent (containerd + kubelet) registers this host as a node, unless --disable-agent.
-    const agent = cfg.disableAgent ? undefined : await startServerAgent(flags, cfg, controlPlane.port, log.child('agent'));
+    const agent = cfg.disableAgent ? undefined : await startServerAgent(flags, cfg, controlPlane.port, log.child('agent'), ctx.env.PATH);
     log.info('k3ts server is ready', { ms: Math.round(performance.now() - started) });
+    const notifyError = await notifyReady({ env: ctx.env, pid: process.pid }, 'k3ts server is ready');
+    if (notifyError) log.warn('could not tell systemd the server is ready', { error: notifyError });
     await untilAborted(ctx.signal);
     log.info('shutting down', { signal: String(ctx.signal.reason) });
     await agent?.stop();
     await scheduler?.stop();
     await controllerManager.stop();
     stopTokens.abort();
+    stopMetrics.abort();
     await tokenControllers.done;
+    await supervisor.close();
     await controlPlane.stop();
     policyCaches.abort();
   } finally {

@@ -6,6 +6,7 @@ import { CliError } from '../cli/errors';
 import { parseAuthorizationModes, type AuthorizationConfig } from '../auth/start-authorization';
 import { nthAddress, parseCidr } from '../network/cidr';
 import { detectNodeIPs } from '../network/node-address';
+import { controllerManagerArgs } from '../controllers/node-lifecycle/controller-manager-args';
 import { dataDirPaths, defaultDataDir, defaultKubeconfigPath, type DataDirPaths } from '../datadir/datadir';
 
 export type ServerFlagValues = FlagValues<typeof serverFlags>;
@@ -53,6 +54,10 @@ export interface ServerConfig {
     readonly disabled: boolean;
     readonly args: readonly string[];
   };
+  /** --kube-controller-manager-arg values (node-monitor-grace-period, node-startup-grace-period). */
+  readonly controllerManager?: {
+    readonly args: readonly string[];
+  };
 }
 
 function authorizationModes(text: string): AuthorizationConfig['modes'] {
@@ -61,6 +66,15 @@ function authorizationModes(text: string): AuthorizationConfig['modes'] {
   } catch (e) {
     throw new CliError('invalid-value', `invalid --authorization-mode: ${(e as Error).message}`);
   }
+}
+
+function checkedControllerManagerArgs(args: readonly string[]): readonly string[] {
+  try {
+    controllerManagerArgs(args);
+  } catch (e) {
+    throw new CliError('invalid-value', (e as Error).message);
+  }
+  return args;
 }
 
 export function parseFileMode(text: string): number {
@@ -108,5 +122,6 @@ export function serverConfig(v: ServerFlagValues, host: HostFacts = hostFacts())
     network: Object.freeze({ clusterCidr: v.clusterCidr, serviceCidr: v.serviceCidr, serviceNodePortRange: v.serviceNodePortRange }),
     kubeconfigServer: `https://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`,
     scheduler: Object.freeze({ disabled: v.disableScheduler, args: Object.freeze([...v.kubeSchedulerArg]) }),
+    controllerManager: Object.freeze({ args: Object.freeze([...checkedControllerManagerArgs(v.kubeControllerManagerArg)]) }),
   });
 }

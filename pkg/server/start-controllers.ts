@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { HttpsTransport, RestClient, systemClock, type Clock } from '../client';
 import { ControllerManager, LeaderElector } from '../controller';
 import { builtinControllers } from '../controllers';
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle/node-lifecycle-controller';
 import type { Logger } from '../log/logger';
+import { networkAddonControllers, type NetworkAddonsConfig } from '../servicelb/network-addons';
 
 export const CONTROLLER_MANAGER_LEASE = 'k3ts-controller-manager';
 export const LEADER_ELECTION_NAMESPACE = 'kube-system';
@@ -22,6 +24,12 @@ export interface ControllersConfig {
   readonly identity: string;
   /** --cluster-cidr for node IPAM (default 10.42.0.0/16). */
   readonly clusterCidr?: string;
+  /** Grace periods of the node lifecycle controller (from --kube-controller-manager-arg). */
+  readonly nodeLifecycle?: NodeLifecycleOptions;
+  /** Built-in cluster DNS and ServiceLB controllers (they write as the supervisor, client-supervisor.crt). */
+  readonly networkAddons?: NetworkAddonsConfig;
+  /** The local-path provisioner's default path; undefined with --disable local-storage. */
+  readonly localStorage?: { readonly defaultPath: string };
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
@@ -39,8 +47,13 @@ export function controllerIdentity(nodeName: string): string {
 
 export async function startControllers(cfg: ControllersConfig, log: Logger, clock: Clock = systemClock): Promise<RunningControllers> {
   const [caPem, certPem, keyPem] = await Promise.all(['server-ca.crt', 'client-controller.crt', 'client-controller.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
+  const [serverCaKey, clientCaPem, clientCaKey] = await Promise.all(['server-ca.key', 'client-ca.crt', 'client-ca.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
+  const csrSigning = { clientCa: { certPem: clientCaPem, keyPem: clientCaKey }, serverCa: { certPem: caPem, keyPem: serverCaKey } };
   const client = new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem, keyPem }), userAgent: 'kube-controller-manager' });
-  const manager = new ControllerManager({ client, clock, log, controllers: builtinControllers({ rootCaPem: caPem, clusterCidr: cfg.clusterCidr }) });
+  const addonKeys = cfg.networkAddons ? await Promise.all(['client-supervisor.crt', 'client-supervisor.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8'))) : undefined;
+  const addonWriter = addonKeys ? new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem: addonKeys[0]!, keyPem: addonKeys[1]! }), userAgent: 'k3ts-supervisor' }) : undefined;
+  const controllers = new Map([...builtinControllers({ rootCaPem: caPem, clusterCidr: cfg.clusterCidr, nodeLifecycle: cfg.nodeLifecycle, csrSigning, localStorage: cfg.localStorage }), ...networkAddonControllers(cfg.networkAddons, addonWriter)]);
+  const manager = new ControllerManager({ client, clock, log, controllers });
   const elector = new LeaderElector({
     client,
     clock,
@@ -67,6 +80,7 @@ export async function startControllers(cfg: ControllersConfig, log: Logger, cloc
       abort.abort();
       await running;
       client.close();
+      addonWriter?.close();
     },
   };
 }

@@ -40,8 +40,12 @@ export class WatchHub {
   /** The ring holds every event with revision in (floor, last]. */
   private floor: number;
   private last: number;
-  private waiters = new Set<() => void>();
-  private readonly abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+  /**
+   * Caught-up watchers waiting for a commit, by the key prefix they watch: a commit wakes only the
+   * watchers whose prefix holds its key, with its revision (every commit in between was elsewhere).
+   */
+  private waiters = new Map<string, Set<Waiter>>();
+  private readonly abortWaiters = new WeakMap<AbortSignal, Set<Waiter>>();
   private closed = false;
   private readonly capacity: number;
   private readonly maxBytes: number;
@@ -71,6 +75,7 @@ export class WatchHub {
     this.ring.push(event);
     this.bytes += eventBytes(event);
     this.last = event.revision;
+    this.wakeFor(event.kv.key, event.revision);
     while (this.ring.length - this.head > this.capacity || (this.bytes > this.maxBytes && this.ring.length - this.head > 1)) {
       const old = this.ring[this.head]!;
       this.ring[this.head] = undefined as unknown as WatchEvent;
@@ -82,7 +87,6 @@ export class WatchHub {
       this.ring = this.ring.slice(this.head);
       this.head = 0;
     }
-    this.wake();
   }
 
   /** Ends every watch (their iterators return). */
@@ -91,7 +95,7 @@ export class WatchHub {
     this.ring = [];
     this.head = 0;
     this.bytes = 0;
-    this.wake();
+    this.wakeAll();
   }
 
   /**
@@ -118,7 +122,10 @@ export class WatchHub {
       if (page.events.length > 0) {
         yield page.events;
       } else if (next > this.last) {
-        await this.changed(signal);
+        // Nothing under the prefix until `woke`: skip what was committed elsewhere meanwhile
+        // (it may have left the ring already, and need not be read back).
+        const woke = await this.changed(prefix, signal);
+        if (woke !== undefined && woke > next) next = woke;
       }
     }
   }
@@ -143,14 +150,18 @@ export class WatchHub {
     return { events, scannedThrough: this.last };
   }
 
-  private changed(signal: AbortSignal): Promise<void> {
+  /** Resolves with the revision of the next commit under `prefix` (undefined on abort or close). */
+  private changed(prefix: string, signal: AbortSignal): Promise<number | undefined> {
     return new Promise((resolve) => {
-      const done = (): void => {
-        this.waiters.delete(done);
+      const done = (revision?: number): void => {
+        const set = this.waiters.get(prefix);
+        if (set?.delete(done) && set.size === 0) this.waiters.delete(prefix);
         this.abortWaiters.get(signal)?.delete(done);
-        resolve();
+        resolve(revision);
       };
-      this.waiters.add(done);
+      let set = this.waiters.get(prefix);
+      if (!set) this.waiters.set(prefix, (set = new Set()));
+      set.add(done);
       this.onAbort(signal, done);
     });
   }
@@ -159,10 +170,10 @@ export class WatchHub {
    * One 'abort' listener per distinct signal, however many watches share it (a server-wide shutdown
    * signal may be passed to thousands of watches; per-wait listeners would pile up on it).
    */
-  private onAbort(signal: AbortSignal, fn: () => void): void {
+  private onAbort(signal: AbortSignal, fn: Waiter): void {
     let set = this.abortWaiters.get(signal);
     if (!set) {
-      const fns = new Set<() => void>();
+      const fns = new Set<Waiter>();
       set = fns;
       this.abortWaiters.set(signal, fns);
       signal.addEventListener(
@@ -177,13 +188,22 @@ export class WatchHub {
     set.add(fn);
   }
 
-  private wake(): void {
-    if (this.waiters.size === 0) return;
-    const waiters = [...this.waiters];
+  private wakeFor(key: string, revision: number): void {
+    for (const [prefix, set] of this.waiters) {
+      if (!key.startsWith(prefix)) continue;
+      this.waiters.delete(prefix);
+      for (const w of set) w(revision);
+    }
+  }
+
+  private wakeAll(): void {
+    const sets = [...this.waiters.values()];
     this.waiters.clear();
-    for (const w of waiters) w();
+    for (const set of sets) for (const w of set) w();
   }
 }
+
+type Waiter = (revision?: number) => void;
 
 function eventBytes(e: WatchEvent): number {
   return 200 + e.kv.key.length + e.kv.value.byteLength + (e.prevKv ? e.prevKv.value.byteLength : 0);

@@ -27,6 +27,8 @@ export function packageKeyOf(protoPackage: string): string | undefined {
   if (m) return `${m[1]}/${m[2]}`;
   m = /^k8s\.io\.apimachinery\.pkg\.apis\.meta\.([a-z0-9]+)$/.exec(protoPackage);
   if (m) return `meta/${m[1]}`;
+  m = /^k8s\.io\.kube_aggregator\.pkg\.apis\.apiregistration\.([a-z0-9]+)$/.exec(protoPackage);
+  if (m) return `apiregistration/${m[1]}`;
   switch (protoPackage) {
     case 'k8s.io.apimachinery.pkg.runtime':
       return 'runtime';

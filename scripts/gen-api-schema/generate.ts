@@ -11,6 +11,8 @@ import type { UpstreamTree } from './upstream-source';
 
 /** apimachinery packages whose messages the API types reference. */
 const APIMACHINERY_DIRS = ['pkg/apis/meta/v1', 'pkg/apis/meta/v1beta1', 'pkg/runtime', 'pkg/api/resource', 'pkg/util/intstr'];
+/** k8s.io/kube-aggregator packages (APIService). */
+const AGGREGATOR_DIRS = ['pkg/apis/apiregistration/v1'];
 
 export interface GenerateResult {
   /** file name (relative to the generated directory) → content */
@@ -55,11 +57,13 @@ function quote(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;
 }
 
-export function generate(api: UpstreamTree, apimachinery: UpstreamTree): GenerateResult {
+/** `aggregator` (k8s.io/kube-aggregator) adds apiregistration.k8s.io; without it only k8s.io/api is read. */
+export function generate(api: UpstreamTree, apimachinery: UpstreamTree, aggregator?: UpstreamTree): GenerateResult {
   const sources: PackageSources[] = [];
   const apiDirs = api.files.filter((f) => /^[a-z0-9]+\/[a-z0-9]+\/generated\.proto$/.test(f)).map((f) => f.slice(0, f.lastIndexOf('/')));
   for (const dir of apiDirs) sources.push(readPackage(api, dir));
   for (const dir of APIMACHINERY_DIRS) sources.push(readPackage(apimachinery, dir));
+  for (const dir of aggregator ? AGGREGATOR_DIRS : []) sources.push(readPackage(aggregator!, dir));
   const { packages, warnings } = buildFacts(sources);
 
   const header = [
@@ -67,6 +71,7 @@ export function generate(api: UpstreamTree, apimachinery: UpstreamTree): Generat
     `// Source: k8s.io/api ${api.branch} (${api.commit.slice(0, 12)}), k8s.io/apimachinery ${apimachinery.branch} (${apimachinery.commit.slice(0, 12)}).`,
     '// Facts only (names, numbers, types, markers); no upstream text.',
   ].join('\n');
+  const aggregatorHeader = aggregator ? header.replace('\n// Facts', `\n// k8s.io/kube-aggregator ${aggregator.branch} (${aggregator.commit.slice(0, 12)}).\n// Facts`) : header;
   const files = new Map<string, string>();
   const index: string[] = [];
   const imports: string[] = [];
@@ -74,7 +79,8 @@ export function generate(api: UpstreamTree, apimachinery: UpstreamTree): Generat
   let fieldCount = 0;
   for (const p of packages) {
     const mod = moduleNameOf(p.key);
-    files.set(`${mod}.ts`, `${header}\nexport const data =\n  ${quote(encodePackage(p))};\n`);
+    const fromAggregator = p.protoPackage.startsWith('k8s.io.kube_aggregator.');
+    files.set(`${mod}.ts`, `${fromAggregator ? aggregatorHeader : header}\nexport const data =\n  ${quote(encodePackage(p))};\n`);
     const ident = identifierOf(p.key);
     imports.push(`import { data as ${ident} } from './${mod}';`);
     const gv = p.group !== undefined && p.version !== undefined ? `, group: ${JSON.stringify(p.group)}, version: ${JSON.stringify(p.version)}` : '';
@@ -86,7 +92,7 @@ export function generate(api: UpstreamTree, apimachinery: UpstreamTree): Generat
   files.set(
     'index.ts',
     [
-      header,
+      aggregatorHeader,
       "import type { GeneratedPackage } from '../generated-package';",
       ...imports,
       '',

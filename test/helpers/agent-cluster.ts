@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa } from 'execa';
-import { runDirFor } from '../../pkg/agent/agent-config';
+import { cgroupRootFor, runDirFor } from '../../pkg/agent/agent-config';
 import { killall } from '../../pkg/agent/killall';
 import { findExecutable } from '../../pkg/containerd/containerd-supervisor';
 import { buildTestImages } from '../../pkg/images/test-images';
@@ -24,8 +24,8 @@ export interface AgentServer {
   /** kubectl that throws on failure and returns stdout. */
   ok(args: readonly string[], input?: string): Promise<string>;
   json(args: readonly string[]): Promise<Record<string, any>>;
-  /** Stops the server (SIGTERM) and starts it again on the same data dir. */
-  restart(): Promise<void>;
+  /** Stops the server (SIGTERM, or SIGKILL with `kill`) and starts it again on the same data dir. */
+  restart(opts?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function startAgentServer(opts: { nodeName: string; extraArgs?: rea
   try {
     proc = await launch();
   } catch (e) {
-    killall({ runDir: runDirFor(dataDir), mountRoots: [dataDir], cgroupRoot: '/k3ts', bridge: 'k3ts0' });
+    killall({ runDir: runDirFor(dataDir), mountRoots: [dataDir], cgroupRoot: cgroupRootFor(dataDir), bridge: 'k3ts0' });
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -81,9 +81,10 @@ export async function startAgentServer(opts: { nodeName: string; extraArgs?: rea
     kubectl,
     ok,
     json: async (kargs) => JSON.parse(await ok([...kargs, '-o', 'json'])),
-    async restart() {
+    async restart(ropts = {}) {
+      if (ropts.kill) proc.child.kill('SIGKILL');
       const code = await proc.stop(30_000);
-      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${proc.output().slice(-4000)}`);
+      if (code !== 0 && !ropts.kill) throw new Error(`server exited with ${code} on SIGTERM:\n${proc.output().slice(-4000)}`);
       proc = await launch();
     },
     async stop() {
@@ -94,7 +95,7 @@ export async function startAgentServer(opts: { nodeName: string; extraArgs?: rea
         await eventually(async () => (await kubectl(['get', 'pods', '-A', '-o', 'name'])).stdout.trim() === '', 'every pod to be torn down', 60_000).catch(() => undefined);
       }
       await proc.stop(30_000);
-      killall({ runDir, mountRoots: [dataDir], cgroupRoot: '/k3ts', bridge: 'k3ts0' });
+      killall({ runDir, mountRoots: [dataDir], cgroupRoot: cgroupRootFor(dataDir), bridge: 'k3ts0' });
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

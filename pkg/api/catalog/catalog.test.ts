@@ -11,7 +11,8 @@ describe('Catalog lookups', () => {
     expect(catalog.resource('', 'v1', 'pods')?.kind).toBe('Pod');
     expect(catalog.resource('apps', 'v1', 'deployments')?.kind).toBe('Deployment');
     expect(catalog.resource('apps', 'v1', 'pods')).toBeUndefined();
-    expect(catalog.resource('', 'v1', 'componentstatuses')).toBeUndefined();
+    expect(catalog.resource('', 'v1', 'componentstatuses')?.verbs).toEqual(['get', 'list']);
+    expect(catalog.resource('', 'v1', 'bogus')).toBeUndefined();
   });
 
   it.each([
@@ -54,7 +55,7 @@ describe('Catalog lookups', () => {
 
   it('lists the "all" category', () => {
     expect(catalog.category('all').map((d) => `${d.group}/${d.resource}`).sort()).toEqual(
-      ['/pods', '/replicationcontrollers', '/services', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'batch/cronjobs', 'batch/jobs'].sort(),
+      ['/pods', '/replicationcontrollers', '/services', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'autoscaling/horizontalpodautoscalers', 'batch/cronjobs', 'batch/jobs'].sort(),
     );
   });
 
@@ -68,9 +69,21 @@ describe('Catalog lookups', () => {
       'batch/v1',
       'rbac.authorization.k8s.io/v1',
       'coordination.k8s.io/v1',
+      'coordination.k8s.io/v1beta1',
       'discovery.k8s.io/v1',
       'scheduling.k8s.io/v1',
       'policy/v1',
+      'storage.k8s.io/v1',
+      'networking.k8s.io/v1',
+      'node.k8s.io/v1',
+      'autoscaling/v2',
+      'autoscaling/v1',
+      'certificates.k8s.io/v1',
+      'certificates.k8s.io/v1beta1',
+      'admissionregistration.k8s.io/v1',
+      'flowcontrol.apiserver.k8s.io/v1',
+      'resource.k8s.io/v1',
+      'apiregistration.k8s.io/v1',
     ]);
     expect(catalog.group('apps')).toEqual({ name: 'apps', versions: ['v1'], preferredVersion: 'v1' });
   });

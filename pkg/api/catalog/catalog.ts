@@ -14,6 +14,17 @@ import { eventsV1 } from './events-v1';
 import { policyV1 } from './policy-v1';
 import { rbacV1 } from './rbac-v1';
 import { schedulingV1 } from './scheduling-v1';
+import { networkingV1 } from './networking-v1';
+import { storageV1 } from './storage-v1';
+import { admissionregistrationV1 } from './admissionregistration-v1';
+import { apiregistrationV1 } from './apiregistration-v1';
+import { componentStatusV1 } from './component-status-v1';
+import { autoscalingV1, autoscalingV2 } from './autoscaling';
+import { certificatesV1, certificatesV1beta1 } from './certificates';
+import { coordinationV1beta1 } from './coordination-v1beta1';
+import { flowcontrolV1 } from './flowcontrol-v1';
+import { nodeV1 } from './node-v1';
+import { resourceV1 } from './resource-v1';
 
 /**
  * The built-in modules in discovery order (the order /apis lists groups). Adding a group is one
@@ -31,6 +42,19 @@ export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freez
   discoveryV1,
   schedulingV1,
   policyV1,
+  storageV1,
+  networkingV1,
+  nodeV1,
+  autoscalingV2,
+  autoscalingV1,
+  certificatesV1,
+  certificatesV1beta1,
+  admissionregistrationV1,
+  flowcontrolV1,
+  resourceV1,
+  coordinationV1beta1,
+  apiregistrationV1,
+  componentStatusV1,
 ]);
 
 export interface GroupInfo {

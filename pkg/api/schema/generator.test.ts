@@ -158,9 +158,10 @@ describe('generated fact table', () => {
 
   const apiRepo = process.env.K3TS_UPSTREAM_API ?? '/work/.mirror/kubernetes+api/repo';
   const machineryRepo = process.env.K3TS_UPSTREAM_APIMACHINERY ?? '/work/.mirror/kubernetes+apimachinery/repo';
-  const haveUpstream = existsSync(apiRepo) && existsSync(machineryRepo);
+  const aggregatorRepo = process.env.K3TS_UPSTREAM_KUBE_AGGREGATOR ?? '/work/.mirror/kubernetes+kube-aggregator/repo';
+  const haveUpstream = existsSync(apiRepo) && existsSync(machineryRepo) && existsSync(aggregatorRepo);
   it.skipIf(!haveUpstream)('matches what the generator writes from upstream release-1.36', () => {
-    const result = generate(openUpstreamTree(apiRepo, 'release-1.36'), openUpstreamTree(machineryRepo, 'release-1.36'));
+    const result = generate(openUpstreamTree(apiRepo, 'release-1.36'), openUpstreamTree(machineryRepo, 'release-1.36'), openUpstreamTree(aggregatorRepo, 'release-1.36'));
     const dir = join(__dirname, 'generated');
     for (const [name, content] of result.files) expect(readFileSync(join(dir, name), 'utf8'), name).toBe(content);
     expect(result.files.size).toBe(generatedPackages.length + 1);

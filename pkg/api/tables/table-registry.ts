@@ -30,6 +30,31 @@ import { defaultTable } from './default-table';
 import { eventTable } from './event-table';
 import { podTable } from './pod-table';
 import { persistentVolumeClaimTable, persistentVolumeTable, storageClassTable } from './storage-tables';
+import { horizontalPodAutoscalerTable } from './autoscaling-tables';
+import {
+  admissionPolicyBindingTable,
+  apiServiceTable,
+  clusterTrustBundleTable,
+  componentStatusTable,
+  csiDriverTable,
+  csiNodeTable,
+  csiStorageCapacityTable,
+  deviceClassTable,
+  flowSchemaTable,
+  ipAddressTable,
+  leaseCandidateTable,
+  mutatingAdmissionPolicyTable,
+  podCertificateRequestTable,
+  priorityLevelConfigurationTable,
+  resourceClaimTable,
+  resourceSliceTable,
+  runtimeClassTable,
+  serviceCIDRTable,
+  validatingAdmissionPolicyTable,
+  volumeAttachmentTable,
+  volumeAttributesClassTable,
+  webhookConfigurationTable,
+} from './infrastructure-tables';
 
 const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['/pods', podTable],
@@ -69,6 +94,32 @@ const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['scheduling.k8s.io/priorityclasses', priorityClassTable],
   ['apiextensions.k8s.io/customresourcedefinitions', defaultTable],
   ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestTable],
+  ['certificates.k8s.io/clustertrustbundles', clusterTrustBundleTable],
+  ['certificates.k8s.io/podcertificaterequests', podCertificateRequestTable],
+  ['storage.k8s.io/csidrivers', csiDriverTable],
+  ['storage.k8s.io/csinodes', csiNodeTable],
+  ['storage.k8s.io/volumeattachments', volumeAttachmentTable],
+  ['storage.k8s.io/csistoragecapacities', csiStorageCapacityTable],
+  ['storage.k8s.io/volumeattributesclasses', volumeAttributesClassTable],
+  ['networking.k8s.io/ipaddresses', ipAddressTable],
+  ['networking.k8s.io/servicecidrs', serviceCIDRTable],
+  ['node.k8s.io/runtimeclasses', runtimeClassTable],
+  ['autoscaling/horizontalpodautoscalers', horizontalPodAutoscalerTable],
+  ['admissionregistration.k8s.io/validatingwebhookconfigurations', webhookConfigurationTable],
+  ['admissionregistration.k8s.io/mutatingwebhookconfigurations', webhookConfigurationTable],
+  ['admissionregistration.k8s.io/validatingadmissionpolicies', validatingAdmissionPolicyTable],
+  ['admissionregistration.k8s.io/validatingadmissionpolicybindings', admissionPolicyBindingTable],
+  ['admissionregistration.k8s.io/mutatingadmissionpolicies', mutatingAdmissionPolicyTable],
+  ['admissionregistration.k8s.io/mutatingadmissionpolicybindings', admissionPolicyBindingTable],
+  ['flowcontrol.apiserver.k8s.io/flowschemas', flowSchemaTable],
+  ['flowcontrol.apiserver.k8s.io/prioritylevelconfigurations', priorityLevelConfigurationTable],
+  ['resource.k8s.io/deviceclasses', deviceClassTable],
+  ['resource.k8s.io/resourceclaims', resourceClaimTable],
+  ['resource.k8s.io/resourceclaimtemplates', deviceClassTable],
+  ['resource.k8s.io/resourceslices', resourceSliceTable],
+  ['coordination.k8s.io/leasecandidates', leaseCandidateTable],
+  ['apiregistration.k8s.io/apiservices', apiServiceTable],
+  ['/componentstatuses', componentStatusTable],
 ]);
 
 /** The table for `group` ('' for core) / `resource` (plural), or undefined: then use defaultTable. */

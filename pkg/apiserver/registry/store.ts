@@ -6,7 +6,7 @@ import type { FieldError, KubeObject } from '../../api/types';
 import type { Backend, KeyValue, ListOptions, ListResult, WatchEvent } from '../../storage/backend';
 import { ConflictError, isStorageError } from '../../storage/errors';
 import { ApiError, errors, toApiError } from '../errors';
-import { decodeObject, encodeObject } from './codec';
+import { apiVersionOf, decodeObject, encodeObject } from './codec';
 import { deepEqual } from './deep-equal';
 import { validateObjectMeta } from './object-meta';
 
@@ -93,6 +93,8 @@ function generationChanged(paths: readonly string[], next: KubeObject, old: Kube
 
 export class Store {
   readonly prefixRoot: string;
+  /** Objects decoded for watchers, by the stored value (or delete event) they came from. */
+  private readonly shared = new WeakMap<object, KubeObject>();
 
   constructor(readonly def: ResourceDef, private readonly ctx: StoreContext, private readonly hooks: StoreHooks = {}) {
     this.prefixRoot = `/registry/${def.storageResource ?? def.resource}/`;
@@ -128,6 +130,34 @@ export class Store {
 
   decode(kv: KeyValue): KubeObject {
     return decodeObject(kv, this.def);
+  }
+
+  /**
+   * The object as just stored under `kv`, without parsing back the bytes written: `obj` (owned by
+   * the caller, handed over) with the type and the new resourceVersion. Resources with a storage
+   * conversion are decoded as usual.
+   */
+  private written(obj: KubeObject, kv: KeyValue): KubeObject {
+    const s = this.def.strategy;
+    if (s.toStorage || s.fromStorage) return this.decode(kv);
+    return { ...obj, apiVersion: apiVersionOf(this.def), kind: this.def.kind, metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) } };
+  }
+
+  /**
+   * decode() for the watch fan-out: every watcher of a commit gets the same decoded object, which
+   * they must treat as read-only (the storage hub hands all of them the same event objects).
+   */
+  decodeShared(kv: KeyValue): KubeObject {
+    let obj = this.shared.get(kv);
+    if (!obj) this.shared.set(kv, (obj = this.decode(kv)));
+    return obj;
+  }
+
+  /** The object a delete event removed, at the delete's revision (shared like decodeShared). */
+  decodeDeleted(ev: WatchEvent): KubeObject {
+    let obj = this.shared.get(ev);
+    if (!obj) this.shared.set(ev, (obj = ev.prevKv ? this.decode({ ...ev.prevKv, modRevision: ev.revision }) : this.decode(ev.kv)));
+    return obj;
   }
 
   private fail(e: unknown, name?: string): never {
@@ -205,7 +235,7 @@ export class Store {
     try {
       const res = await this.ctx.backend.create(this.key(namespace, name), this.encode(obj), this.def.ttlSeconds ? { lease: this.def.ttlSeconds } : {});
       stored = true;
-      return this.decode(res.kv);
+      return this.written(obj, res.kv);
     } catch (e) {
       return this.fail(e, name);
     } finally {
@@ -251,7 +281,8 @@ export class Store {
       const keep = specPart(old);
       for (const k of Object.keys(specPart(next))) delete next[k];
       Object.assign(next, structuredClone(keep));
-    } else if (hasStatusSub) {
+    } else if (hasStatusSub && !(subresource && this.def.subresources?.find((s) => s.name === subresource)?.strategy)) {
+      // (A subresource with its own strategy — CSR approval — decides what of status it writes.)
       if (old.status === undefined) delete next.status;
       else next.status = structuredClone(old.status);
     }
@@ -319,7 +350,7 @@ export class Store {
       try {
         const res = await this.ctx.backend.update(this.key(namespace, name), this.encode(next), { expectedModRevision: kv!.modRevision, ...(this.def.ttlSeconds ? { lease: this.def.ttlSeconds } : {}) });
         stored = true;
-        return { object: this.decode(res.kv), created: false };
+        return { object: this.written(next, res.kv), created: false };
       } catch (e) {
         if (isStorageError(e, 'conflict') && (opts.retryOnConflict || !rv) && attempt < MAX_CONFLICT_RETRIES) continue;
         if (isStorageError(e, 'not-found') && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -381,7 +412,7 @@ export class Store {
         if (opts.dryRun) return { object: next, deleted: false };
         try {
           const res = await this.ctx.backend.update(this.key(namespace, name), this.encode(next), { expectedModRevision: kv.modRevision });
-          return { object: this.decode(res.kv), deleted: false };
+          return { object: this.written(next, res.kv), deleted: false };
         } catch (e) {
           if (isStorageError(e, 'conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
           return this.fail(e, name);

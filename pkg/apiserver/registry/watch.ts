@@ -26,16 +26,20 @@ function matches(filter: ObjectFilter | undefined, obj: KubeObject): boolean {
   return !filter || filter(obj);
 }
 
-/** Converts one storage event for this watcher, or returns undefined when it is not visible. */
+/**
+ * Converts one storage event for this watcher, or returns undefined when it is not visible. The
+ * objects are shared by every watcher of the event (decoded once): read-only.
+ */
 export function toApiEvent(store: Store, ev: WatchEvent, filter?: ObjectFilter): ApiWatchEvent | undefined {
-  const obj = store.decode(ev.kv);
-  if (ev.type === 'create') return matches(filter, obj) ? { type: 'ADDED', object: obj } : undefined;
   if (ev.type === 'delete') {
-    const old = ev.prevKv ? store.decode({ ...ev.prevKv, modRevision: ev.revision }) : obj;
+    const old = store.decodeDeleted(ev);
     return matches(filter, old) ? { type: 'DELETED', object: old } : undefined;
   }
+  const obj = store.decodeShared(ev.kv);
+  if (ev.type === 'create') return matches(filter, obj) ? { type: 'ADDED', object: obj } : undefined;
+  if (!filter) return { type: 'MODIFIED', object: obj };
   const now = matches(filter, obj);
-  const before = ev.prevKv ? matches(filter, store.decode(ev.prevKv)) : now;
+  const before = ev.prevKv ? matches(filter, store.decodeShared(ev.prevKv)) : now;
   if (now && before) return { type: 'MODIFIED', object: obj };
   if (now) return { type: 'ADDED', object: obj };
   if (before) return { type: 'DELETED', object: obj };

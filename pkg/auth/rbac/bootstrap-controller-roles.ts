@@ -17,6 +17,14 @@ function controller(name: string, rules: RoleSpec['rules']): RoleSpec {
 }
 
 export const CONTROLLER_ROLES: readonly RoleSpec[] = Object.freeze([
+  controller('certificate-controller', [
+    rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    eventsRule,
+  ]),
   controller('clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])]),
   controller('cronjob-controller', [
     rule(['get', 'list', 'update', 'watch'], ['batch'], ['cronjobs']),
@@ -104,16 +112,26 @@ export const CONTROLLER_ROLES: readonly RoleSpec[] = Object.freeze([
     rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
     eventsRule,
   ]),
+  // k3ts's binder writes with merge patches (upstream's uses update): patch is added.
   controller('persistent-volume-binder', [
-    rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
-    rule(['update'], [''], ['persistentvolumes/status']),
-    rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
-    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['patch', 'update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
     rule(['create', 'delete', 'get', 'list', 'watch'], [''], ['pods']),
     rule(READ, ['storage.k8s.io'], ['storageclasses']),
     rule(['list', 'watch'], [''], ['nodes']),
     eventsRule,
     rule(['watch'], [''], ['events']),
+  ]),
+  // k3ts: the built-in local-path provisioner (pkg/controllers/localpath), which also creates the
+  // default StorageClass and its config map at start.
+  controller('local-path-provisioner', [
+    rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['create', 'get', 'list', 'watch'], [''], ['configmaps']),
+    rule(['create', 'get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    eventsRule,
   ]),
   controller('pod-garbage-collector', [rule(['delete', 'list', 'watch'], [''], ['pods']), rule(READ, [''], ['nodes']), rule(['patch'], [''], ['pods/status'])]),
   controller('pv-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumes']), eventsRule]),

@@ -185,6 +185,10 @@ export const CLUSTER_ROLES: readonly RoleSpec[] = Object.freeze([
       rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
       rule(READ, [''], ['endpoints', 'pods', 'services']),
       rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      // The node half of the local-path provisioner: its volumes' directories, and deleting a
+      // reclaimed volume once its directory is gone.
+      rule(['get', 'list', 'watch', 'delete'], [''], ['persistentvolumes']),
+      rule(['get'], [''], ['configmaps'], ['local-path-config']),
       eventsRule,
     ],
   },

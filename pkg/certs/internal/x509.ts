@@ -70,7 +70,7 @@ export function privateKeyToPem(key: KeyObject): string {
 export const parsePrivateKey = (pem: string): KeyObject => createPrivateKey(pem);
 
 export function publicKeyDer(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+  return (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */

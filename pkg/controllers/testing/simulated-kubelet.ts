@@ -1,8 +1,9 @@
 // A simulated kubelet for controller tests (a fake, product code): every pod that is not yet ready
-// and not being deleted is reported Running and Ready through pods/status, as if a node ran it.
+// and not being deleted is reported Running and Ready (each container running and ready) through
+// pods/status, as if a node ran it.
 // No containers, no node objects; pods marked Failed/Succeeded by a test stay as they are.
 import type { KubeObject } from '../../api/types';
-import { asObject } from '../../api/validation/json';
+import { asObject, objectsOf } from '../../api/validation/json';
 import type { Clock } from '../../client/clock';
 import { isNotFound } from '../../client/errors';
 import { RESOURCES } from '../../client/resource-ref';
@@ -54,7 +55,8 @@ export async function runSimulatedKubelet(opts: SimulatedKubeletOptions, signal:
     if (opts.accept && !opts.accept(pod)) return;
     const now = rfc3339(opts.clock.now());
     const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now });
-    const status = { ...(asObject(pod.status) ?? {}), phase: 'Running', startTime: now, podIP: '10.42.0.10', conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(cond) };
+    const containerStatuses = objectsOf(asObject(pod.spec)?.containers).map(([c]) => ({ name: c.name, image: c.image, imageID: '', containerID: `simulated://${String(c.name)}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } }));
+    const status = { ...(asObject(pod.status) ?? {}), phase: 'Running', startTime: now, podIP: '10.42.0.10', conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(cond), containerStatuses };
     await api.updateStatus({ ...pod, status }, { signal: s }).catch((e: unknown) => {
       if (!isNotFound(e)) throw e;
     });

@@ -152,6 +152,16 @@ export class CriClient implements RuntimeService, ImageService {
     return (await this.#rt<{ url: string }>('Exec', req)).url;
   }
 
+  /** A URL on the runtime's streaming server attached to the container's main process (kubectl attach). */
+  async attach(req: { container_id: string; stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+    return (await this.#rt<{ url: string }>('Attach', req)).url;
+  }
+
+  /** A URL on the runtime's streaming server that forwards ports inside the sandbox's network namespace (SPDY or WebSocket). */
+  async portForward(podSandboxId: string, ports: readonly number[]): Promise<string> {
+    return (await this.#rt<{ url: string }>('PortForward', { pod_sandbox_id: podSandboxId, port: ports })).url;
+  }
+
   async listContainerStats(): Promise<readonly ContainerStats[]> {
     return (await this.#rt<{ stats: ContainerStats[] }>('ListContainerStats', {})).stats;
   }

@@ -57,6 +57,8 @@ export class FakeRuntime implements RuntimeService, ImageService {
   readonly failCreate = new Set<string>();
   /** Containers whose command matches exit at once with this code when started. */
   exitOnStart: ((c: ContainerConfig) => number | undefined) | undefined;
+  /** The exit code ExecSync reports for a command in a container (default 0). */
+  execExitCode: ((c: ContainerConfig, cmd: readonly string[]) => number | undefined) | undefined;
 
   constructor(images: readonly string[] = []) {
     for (const i of images) this.images.add(i);
@@ -199,8 +201,12 @@ export class FakeRuntime implements RuntimeService, ImageService {
     };
   }
 
-  async execSync(): Promise<ExecSyncResult> {
-    return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exit_code: 0 };
+  async execSync(id: string, cmd: readonly string[]): Promise<ExecSyncResult> {
+    this.calls.push(`ExecSync:${cmd.join(' ')}`);
+    const c = this.containers.get(id);
+    if (!c || c.state !== 'CONTAINER_RUNNING') throw new KubeletError('cri', `container ${id} is not running`, { grpcCode: 'UNKNOWN' });
+    const code = this.execExitCode?.(c.config, cmd) ?? 0;
+    return { stdout: Buffer.from(`ran ${cmd.join(' ')}`), stderr: Buffer.alloc(0), exit_code: code };
   }
 
   async exec(): Promise<string> {

@@ -1,4 +1,5 @@
-// The API server's side of `kubectl logs`: pods/log is answered by the kubelet of the pod's node,
+// The API server's side of `kubectl logs|exec|attach|port-forward`: pods/log, pods/exec,
+// pods/attach and pods/portforward are answered by the kubelet of the pod's node,
 // reached at the Node's InternalIP and daemonEndpoints.kubeletEndpoint.Port over TLS (the
 // kubelet's serving certificate is signed by server-ca; the API server authenticates with its own
 // client certificate, system:kube-apiserver). The response streams through as it arrives (-f).
@@ -88,27 +89,47 @@ export function kubeletLogHandler(source: CredentialSource): SubresourceHandler 
   };
 }
 
-/** Subresource handlers keyed as the API server looks them up (`<group>/<resource>/<subresource>`). */
-const EXEC_PARAMS = ['command', 'stdin', 'stdout', 'stderr', 'tty'];
+const STREAM_PARAMS = ['command', 'stdin', 'stdout', 'stderr', 'tty', 'ports'];
+/** kubectl's WebSocket-tunnelled SPDY for port-forward: refused (non-101) so that it falls back to a plain SPDY upgrade. */
+const SPDY_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+
+type StreamKind = 'exec' | 'attach' | 'portforward';
+
+function streamPath(kind: StreamKind, pod: KubeObject, ctx: ResourceContext): string {
+  const ns = encodeURIComponent(String(pod.metadata.namespace));
+  const name = encodeURIComponent(String(pod.metadata.name));
+  const q = new URLSearchParams();
+  for (const k of STREAM_PARAMS) for (const v of ctx.query.getAll(k)) q.append(k, v);
+  const query = q.size ? `?${q}` : '';
+  if (kind === 'portforward') return `/portForward/${ns}/${name}${query}`;
+  return `/${kind}/${ns}/${name}/${encodeURIComponent(ctx.query.get('container') ?? '')}${query}`;
+}
 
 /**
- * pods/exec over WebSocket (kubectl offers v5…v1 `channel.k8s.io`): once the API server has
- * authorized the request, the upgrade is replayed to the kubelet and the two sockets are piped, so
- * the handshake and frames pass through untouched. SPDY (kubectl's fallback) is not served.
+ * pods/exec, pods/attach and pods/portforward: once the API server has authorized the request,
+ * the upgrade is replayed to the kubelet and the two sockets are piped, so the handshake and
+ * frames pass through untouched. exec and attach are served over WebSocket (v5.channel.k8s.io;
+ * kubectl's SPDY fallback is refused). port-forward is served over SPDY/3.1 (kubectl) and channel
+ * WebSocket (@kubernetes/client-node); kubectl's WebSocket-tunnelled SPDY is answered 400 so that
+ * kubectl falls back to plain SPDY.
  */
-export function kubeletExecHandler(source: CredentialSource): SubresourceHandler {
+export function kubeletStreamHandler(kind: StreamKind, source: CredentialSource): SubresourceHandler {
   return async (ctx) => {
     const socket = ctx.res.socket;
-    if (!String(ctx.req.headers.upgrade ?? '').toLowerCase().includes('websocket') || !socket) {
-      throw new ApiError(400, 'BadRequest', 'pods/exec is served over WebSocket (v5.channel.k8s.io); SPDY upgrades are not supported by this server');
+    const upgrade = String(ctx.req.headers.upgrade ?? '').toLowerCase();
+    const websocket = upgrade.includes('websocket');
+    if (!socket || !(websocket || (kind === 'portforward' && upgrade.startsWith('spdy/')))) {
+      throw new ApiError(400, 'BadRequest', kind === 'portforward' ? 'pods/portforward is served over an SPDY/3.1 or WebSocket upgrade' : `pods/${kind} is served over WebSocket (v5.channel.k8s.io); SPDY upgrades are not supported by this server`);
+    }
+    if (kind === 'portforward' && websocket) {
+      const offered = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      if (offered.includes(SPDY_TUNNEL_PROTOCOL) && offered.every((p) => p === SPDY_TUNNEL_PROTOCOL || !p.endsWith('channel.k8s.io'))) {
+        throw new ApiError(400, 'BadRequest', `port-forward over ${SPDY_TUNNEL_PROTOCOL} is not supported by this server; use SPDY/3.1`);
+      }
     }
     const { pod, node } = await podAndNode(ctx);
     const { host, port } = kubeletAddress(node);
     const creds = await source();
-    const q = new URLSearchParams();
-    for (const k of EXEC_PARAMS) for (const v of ctx.query.getAll(k)) q.append(k, v);
-    const container = ctx.query.get('container') ?? '';
-    const path = `/exec/${encodeURIComponent(String(pod.metadata.namespace))}/${encodeURIComponent(String(pod.metadata.name))}/${encodeURIComponent(container)}?${q}`;
     const upstream = tls.connect({ host, port, ca: creds.caPem, cert: creds.certPem, key: creds.keyPem, servername: isIP(host) ? undefined : host });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', () => resolve());
@@ -116,16 +137,19 @@ export function kubeletExecHandler(source: CredentialSource): SubresourceHandler
     });
     ctx.res.detachSocket(socket);
     await new Promise<void>((resolve) => {
-      pipeUpgrade(ctx.req, socket, Buffer.alloc(0), upstream, path, `${host}:${port}`);
+      pipeUpgrade(ctx.req, socket, Buffer.alloc(0), upstream, streamPath(kind, pod, ctx), `${host}:${port}`);
       socket.on('close', () => resolve());
     });
   };
 }
 
+/** Subresource handlers keyed as the API server looks them up (`<group>/<resource>/<subresource>`). */
 export function kubeletProxySubresources(source: CredentialSource): Map<string, SubresourceHandler> {
   return new Map([
     ['/pods/log', kubeletLogHandler(source)],
-    ['/pods/exec', kubeletExecHandler(source)],
+    ['/pods/exec', kubeletStreamHandler('exec', source)],
+    ['/pods/attach', kubeletStreamHandler('attach', source)],
+    ['/pods/portforward', kubeletStreamHandler('portforward', source)],
   ]);
 }
 

@@ -9,13 +9,14 @@ describe('KubeSchedulerConfiguration', () => {
     const c = defaultSchedulerConfig(points);
     expect(c.profiles.map((p) => p.schedulerName)).toEqual(['default-scheduler']);
     const p = c.profiles[0]!;
-    expect(p.plugins.filter.map((r) => r.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']);
+    expect(p.plugins.filter.map((r) => r.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
     expect(p.plugins.score).toEqual([
       { name: 'TaintToleration', weight: 3 },
       { name: 'NodeAffinity', weight: 2 },
       { name: 'NodeResourcesFit', weight: 1 },
       { name: 'PodTopologySpread', weight: 2 },
       { name: 'InterPodAffinity', weight: 2 },
+      { name: 'NodeResourcesBalancedAllocation', weight: 1 },
       { name: 'ImageLocality', weight: 1 },
     ]);
     expect(c.leaderElection).toMatchObject({ leaderElect: true, resourceNamespace: 'kube-system', resourceName: 'kube-scheduler' });

@@ -21,6 +21,7 @@ import {
   type PluginFactory,
   type PostFilterPlugin,
   type PostFilterResult,
+  type PreBindPlugin,
   type PreFilterPlugin,
   type PreScorePlugin,
   type QueueSortPlugin,
@@ -45,6 +46,7 @@ const METHOD: Readonly<Record<string, string>> = {
   score: 'score',
   reserve: 'reserve',
   permit: 'permit',
+  preBind: 'preBind',
   bind: 'bind',
 };
 
@@ -76,6 +78,7 @@ export class Framework implements FrameworkRunner {
   readonly score: readonly WeightedScore[];
   readonly reserve: readonly ReservePlugin[];
   readonly permit: readonly PermitPlugin[];
+  readonly preBind: readonly PreBindPlugin[];
   readonly bind: readonly BindPlugin[];
   /** Plugin name → cluster events that may make pods it rejected schedulable. */
   readonly events: ReadonlyMap<string, readonly ClusterEvent[]>;
@@ -121,6 +124,7 @@ export class Framework implements FrameworkRunner {
     });
     this.reserve = at('reserve');
     this.permit = at('permit');
+    this.preBind = at('preBind');
     this.bind = at('bind');
     if (this.bind.length === 0) throw new SchedulerError('invalid-config', `profile ${profile.schedulerName} has no bind plugin`);
     const events = new Map<string, readonly ClusterEvent[]>();
@@ -372,6 +376,20 @@ export class Framework implements FrameworkRunner {
     } finally {
       this.#waiting.delete(pod.uid);
     }
+  }
+
+  /** PreBind plugins in order; the first failure ends the binding (Skip counts as success). */
+  async runPreBind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status> {
+    for (const p of this.preBind) {
+      let s: Status;
+      try {
+        s = await p.preBind(state, pod, nodeName, signal);
+      } catch (e) {
+        s = Status.error(e);
+      }
+      if (!s.isSuccess() && !s.isSkip()) return s.withPlugin(p.name);
+    }
+    return Status.SUCCESS;
   }
 
   /** The first bind plugin that does not Skip decides. */

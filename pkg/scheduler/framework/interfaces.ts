@@ -2,6 +2,7 @@
 // plus one small interface per extension point it serves, each returning a Status. The scheduling
 // cycle (PreFilter … Permit) is synchronous; only Bind (and waiting in Permit) is asynchronous.
 import type { Labels } from '../../api/selectors';
+import type { KubeObject } from '../../api/types';
 import type { Clock } from '../../client/clock';
 import type { Logger } from '../../log/logger';
 import type { CycleState } from './cycle-state';
@@ -91,14 +92,19 @@ export interface PermitPlugin extends Plugin {
   permit(state: CycleState, pod: PodInfo, nodeName: string): PermitResult;
 }
 
+/** Work before the binding (API writes such as volume bindings); a failure un-reserves the pod. */
+export interface PreBindPlugin extends Plugin {
+  preBind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status>;
+}
+
 export interface BindPlugin extends Plugin {
   /** Skip → the next bind plugin binds. */
   bind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status>;
 }
 
 /** What kind of change in the cluster can make a rejected pod schedulable (requeue hints). */
-export type ClusterEventResource = 'Node' | 'AssignedPod' | 'UnscheduledPod';
-export type ClusterEventAction = 'Add' | 'Delete' | 'UpdateNodeAllocatable' | 'UpdateNodeLabel' | 'UpdateNodeTaint' | 'UpdateNodeCondition' | 'UpdateNodeImages' | 'UpdatePodLabel' | 'UpdatePodRequest' | 'UpdatePod';
+export type ClusterEventResource = 'Node' | 'AssignedPod' | 'UnscheduledPod' | 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass';
+export type ClusterEventAction = 'Add' | 'Update' | 'Delete' | 'UpdateNodeAllocatable' | 'UpdateNodeLabel' | 'UpdateNodeTaint' | 'UpdateNodeCondition' | 'UpdateNodeImages' | 'UpdatePodLabel' | 'UpdatePodRequest' | 'UpdatePod';
 
 export interface ClusterEvent {
   readonly resource: ClusterEventResource;
@@ -163,11 +169,31 @@ export interface Handle {
   readonly log: Logger;
   readonly nominator: Nominator;
   readonly actions: ClusterActions;
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses (VolumeBinding); absent in tests that need none. */
+  readonly volumes?: VolumeLister;
+  /** The API writes of volume binding at PreBind; absent in tests that need none. */
+  readonly volumeWriter?: VolumeWriter;
   /** Labels of a namespace (namespaceSelector in affinity terms); undefined when unknown. */
   namespaceLabels(namespace: string): Labels;
   /** The framework running this profile (for preemption's simulations). */
   readonly framework: FrameworkRunner;
   readonly random: () => number;
+}
+
+/** Volume objects as the scheduler's informers have them. */
+export interface VolumeLister {
+  claim(namespace: string, name: string): KubeObject | undefined;
+  volume(name: string): KubeObject | undefined;
+  volumes(): readonly KubeObject[];
+  storageClass(name: string): KubeObject | undefined;
+}
+
+/** The API writes of VolumeBinding's PreBind (ApiActions in the scheduler, a fake in tests). */
+export interface VolumeWriter {
+  /** Puts the claim into the PV's spec.claimRef (the PV controller completes the binding). */
+  bindVolume(pv: KubeObject, claim: KubeObject, signal: AbortSignal): Promise<void>;
+  /** Annotates the claim with the node its volume is to be provisioned for. */
+  selectNode(claim: KubeObject, nodeName: string, signal: AbortSignal): Promise<void>;
 }
 
 /** The part of a profile's framework preemption uses. */

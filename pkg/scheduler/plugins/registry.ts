@@ -10,11 +10,13 @@ import { INTER_POD_AFFINITY, InterPodAffinity } from './interpodaffinity/inter-p
 import { NODE_AFFINITY, NodeAffinity } from './nodeaffinity/node-affinity';
 import { NODE_NAME, NodeName } from './nodename/node-name';
 import { NODE_PORTS, NodePorts } from './nodeports/node-ports';
+import { NODE_RESOURCES_BALANCED_ALLOCATION, NodeResourcesBalancedAllocation } from './noderesources/balanced-allocation';
 import { NODE_RESOURCES_FIT, NodeResourcesFit } from './noderesources/fit';
 import { NODE_UNSCHEDULABLE, NodeUnschedulable } from './nodeunschedulable/node-unschedulable';
 import { POD_TOPOLOGY_SPREAD, PodTopologySpread } from './podtopologyspread/pod-topology-spread';
 import { PRIORITY_SORT, PrioritySort } from './queuesort/priority-sort';
 import { TAINT_TOLERATION, TaintToleration } from './tainttoleration/taint-toleration';
+import { VOLUME_BINDING, VolumeBinding } from './volumebinding/volume-binding';
 
 export interface RegistryEntry {
   readonly factory: PluginFactory;
@@ -33,9 +35,11 @@ export function builtinRegistry(): Registry {
     [NODE_AFFINITY, { factory: () => new NodeAffinity(), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [NODE_PORTS, { factory: () => new NodePorts(), points: ['preFilter', 'filter'] }],
     [NODE_RESOURCES_FIT, { factory: (args) => new NodeResourcesFit(args), points: ['filter', 'preScore', 'score'] }],
+    [VOLUME_BINDING, { factory: (_args, handle) => new VolumeBinding(handle), points: ['preFilter', 'filter', 'reserve', 'preBind'] }],
     [POD_TOPOLOGY_SPREAD, { factory: () => new PodTopologySpread(), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [INTER_POD_AFFINITY, { factory: (_args, handle) => new InterPodAffinity(handle), points: ['preFilter', 'filter', 'preScore', 'score'] }],
     [DEFAULT_PREEMPTION, { factory: (_args, handle) => new DefaultPreemption(handle), points: ['postFilter'] }],
+    [NODE_RESOURCES_BALANCED_ALLOCATION, { factory: (args) => new NodeResourcesBalancedAllocation(args), points: ['preScore', 'score'] }],
     [IMAGE_LOCALITY, { factory: (_args, handle) => new ImageLocality(handle), points: ['preScore', 'score'] }],
     [DEFAULT_BINDER, { factory: (_args, handle) => new DefaultBinder(handle), points: ['bind'] }],
   ]);

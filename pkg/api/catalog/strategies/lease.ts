@@ -1,8 +1,8 @@
 // coordination.k8s.io/v1 leases.
 import type { Strategy } from '../../resource-def';
 import type { FieldError, KubeObject } from '../../types';
-import { forbidden } from '../../validation/errors';
-import { validateEnum, validateNonNegative, validatePositive } from '../../validation/fields';
+import { forbidden, required } from '../../validation/errors';
+import { validateEnum, validateImmutableField, validateNonNegative, validatePositive } from '../../validation/fields';
 import { asObject, asString } from '../../validation/json';
 import { nameIsDNSSubdomain } from '../../validation/names';
 import { validateObjectMetaUpdate } from '../../validation/object-meta';
@@ -23,4 +23,20 @@ function validate(obj: KubeObject): FieldError[] {
 export const leaseStrategy: Strategy = Object.freeze({
   validate,
   validateUpdate: (obj: KubeObject, old: KubeObject) => validateObjectMetaUpdate(obj.metadata, old.metadata),
+});
+
+/** coordination.k8s.io/v1beta1 leasecandidates: a candidate for a coordinated lease. */
+export const leaseCandidateStrategy: Strategy = Object.freeze({
+  validate(obj: KubeObject): FieldError[] {
+    const errs = metaValidator(true, nameIsDNSSubdomain)(obj);
+    const spec = asObject(obj.spec) ?? {};
+    for (const f of ['leaseName', 'binaryVersion']) if (!asString(spec[f])) errs.push(required(`spec.${f}`));
+    errs.push(...validateEnum(spec.strategy, LEASE_STRATEGIES, 'spec.strategy', true));
+    if (spec.strategy === 'OldestEmulationVersion' && !asString(spec.emulationVersion)) errs.push(required('spec.emulationVersion', 'must be specified when strategy is "OldestEmulationVersion"'));
+    return errs;
+  },
+  validateUpdate: (obj: KubeObject, old: KubeObject) => [
+    ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+    ...validateImmutableField(asObject(obj.spec)?.leaseName, asObject(old.spec)?.leaseName, 'spec.leaseName'),
+  ],
 });

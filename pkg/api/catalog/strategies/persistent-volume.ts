@@ -137,12 +137,16 @@ function validatePVCUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const bound = asObject(old.status)?.phase === 'Bound';
   // Binding fills volumeName once; bound claims may grow their storage request or change the attributes class.
   if (!asString(oldSpec.volumeName)) oldSpec.volumeName = spec.volumeName;
+  // Retroactive default class assignment: a claim created without a class may get one.
+  if (oldSpec.storageClassName === undefined && !asString(oldSpec.volumeName)) oldSpec.storageClassName = spec.storageClassName;
   if (bound) {
     const newReq = asObject(asObject(spec.resources)?.requests) ?? {};
     const oldRes = asObject(oldSpec.resources) ?? {};
     const capacity = toQuantity(asObject(asObject(old.status)?.capacity)?.storage);
     const wanted = toQuantity(newReq.storage);
-    if (capacity && wanted && compareQuantities(wanted, capacity) < 0) {
+    const before = toQuantity(asObject(oldRes.requests)?.storage);
+    const changed = !(wanted && before && compareQuantities(wanted, before) === 0);
+    if (changed && capacity && wanted && compareQuantities(wanted, capacity) < 0) {
       errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
     }
     oldSpec.resources = { ...oldRes, requests: newReq };
