@@ -70,7 +70,7 @@ spec:
 
     await s.ok(['apply', '-f', '-'], pod('reader', 'notes', 'cat /data/note'));
     await eventually(async () => (await phaseOf('pod', 'reader')) === 'Succeeded', 'the reader to finish', 90_000);
-    expect(await logsOf('reader')).toBe('kept-across-pods\n');
+    expect(await logsOf('reader')).toBe('kept-across-pods');
     await s.ok(['delete', 'pod', 'reader', '--wait=true']);
   }, 240_000);
 

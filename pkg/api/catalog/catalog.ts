@@ -25,6 +25,7 @@ import { coordinationV1beta1 } from './coordination-v1beta1';
 import { flowcontrolV1 } from './flowcontrol-v1';
 import { nodeV1 } from './node-v1';
 import { resourceV1 } from './resource-v1';
+import { k3tsV1 } from './k3ts-v1';
 
 /**
  * The built-in modules in discovery order (the order /apis lists groups). Adding a group is one
@@ -55,6 +56,7 @@ export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freez
   coordinationV1beta1,
   apiregistrationV1,
   componentStatusV1,
+  k3tsV1,
 ]);
 
 export interface GroupInfo {

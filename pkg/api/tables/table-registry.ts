@@ -55,6 +55,7 @@ import {
   volumeAttributesClassTable,
   webhookConfigurationTable,
 } from './infrastructure-tables';
+import { addonTable } from '../catalog/k3ts-v1';
 
 const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['/pods', podTable],
@@ -120,6 +121,7 @@ const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['coordination.k8s.io/leasecandidates', leaseCandidateTable],
   ['apiregistration.k8s.io/apiservices', apiServiceTable],
   ['/componentstatuses', componentStatusTable],
+  ['k3ts.io/addons', addonTable],
 ]);
 
 /** The table for `group` ('' for core) / `resource` (plural), or undefined: then use defaultTable. */

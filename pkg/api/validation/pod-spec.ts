@@ -18,6 +18,8 @@ export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as 
 export interface PodSpecOptions {
   /** Part of a pod template (workloads, PodTemplate) rather than a Pod. */
   readonly template?: boolean;
+  /** Names containers may mount besides spec.volumes (a StatefulSet's volumeClaimTemplates). */
+  readonly extraVolumeNames?: readonly string[];
 }
 
 export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecOptions = {}): FieldError[] {
@@ -25,7 +27,7 @@ export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecO
   const spec = asObject(specValue) ?? {};
   const vols = validateVolumes(spec.volumes, child(path, 'volumes'));
   errs.push(...vols.errors);
-  const ctx = { volumes: vols.names, hostNetwork: spec.hostNetwork === true };
+  const ctx = { volumes: opts.extraVolumeNames?.length ? new Set([...vols.names, ...opts.extraVolumeNames]) : vols.names, hostNetwork: spec.hostNetwork === true };
 
   if ((asArray(spec.containers) ?? []).length === 0) errs.push(required(child(path, 'containers')));
   const seen = new Set<string>();
@@ -221,13 +223,13 @@ function validateTopologySpread(constraints: unknown, path: string): FieldError[
 }
 
 /** A pod template: metadata labels/annotations plus the pod spec. */
-export function validatePodTemplateSpec(template: unknown, path: string): FieldError[] {
+export function validatePodTemplateSpec(template: unknown, path: string, extraVolumeNames: readonly string[] = []): FieldError[] {
   const t = asObject(template);
   if (!t) return [required(path)];
   const meta = asObject(t.metadata) ?? {};
   return [
     ...validateLabels(meta.labels, child(path, 'metadata', 'labels')),
     ...validateAnnotations(meta.annotations, child(path, 'metadata', 'annotations')),
-    ...validatePodSpec(t.spec, child(path, 'spec'), { template: true }),
+    ...validatePodSpec(t.spec, child(path, 'spec'), { template: true, extraVolumeNames }),
   ];
 }

@@ -1,4 +1,5 @@
-// The kubelet's HTTPS API on :10250, as the API server's pods/log and pods/exec proxies call it:
+// The kubelet's HTTPS API on :10250, as the API server's pods/log|exec|attach|portforward proxies
+// and its metrics API call it:
 //   GET /healthz
 //   GET /pods                                              pods bound to this node
 //   GET /containerLogs/<ns>/<pod>/<container>?follow&previous&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes
@@ -7,8 +8,9 @@
 //   GET|POST /portForward/<ns>/<pod>[?ports=…]                             (SPDY/3.1 or channel WebSocket)
 //   GET /stats/summary                                                     statsapi.Summary (JSON)
 //   GET /metrics/resource                                                  resource metrics (Prometheus text)
-// Callers present a client certificate from the cluster's client CA; only the API server
-// (system:kube-apiserver) and system:masters are allowed, as K3s's kubelet authorizer effectively does.
+// Callers present a client certificate from the cluster's client CA. The API server
+// (system:kube-apiserver) and system:masters may do everything; anyone else is authorized by the
+// API server (SubjectAccessReview on nodes/stats|metrics|log|proxy, see kubelet-authz.ts).
 import * as https from 'node:https';
 import * as os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -119,7 +119,12 @@ export function createSupervisor(cfg: SupervisorConfig, log: Logger): Supervisor
 
   return {
     handle(req, res) {
-      const p = new URL(req.url ?? '/', 'https://k3ts.invalid').pathname;
+      let p: string;
+      try {
+        p = new URL(req.url ?? '/', 'https://k3ts.invalid').pathname;
+      } catch {
+        return false; // not a supervisor path; the API server answers malformed targets
+      }
       if (!PATHS.has(p)) return false;
       serve(p, req, res).catch((e: unknown) => {
         const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));

@@ -3,7 +3,7 @@
 import type { FieldError, KubeObject } from '../../types';
 import { forbidden, invalid, invalidEach, required } from '../../validation/errors';
 import { validateEnum, validateImmutableField, validateNonNegative } from '../../validation/fields';
-import { asObject, type JsonRecord } from '../../validation/json';
+import { asArray, asObject, asString, type JsonRecord } from '../../validation/json';
 import { isEmptyLabelSelector, labelSelectorMatches, validateLabelSelector } from '../../validation/labels';
 import { isValidPercent } from '../../validation/names';
 import { validatePodTemplateSpec } from '../../validation/pod-spec';
@@ -32,7 +32,9 @@ export function validateSelectorAndTemplate(spec: JsonRecord, rules: TemplateRul
   if (selector && !isEmptyLabelSelector(selector) && !labelSelectorMatches(selector, labels)) {
     errs.push(invalid('spec.template.metadata.labels', labels ?? {}, SELECTOR_MISMATCH));
   }
-  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
+  // A StatefulSet's containers also mount the volumes its volumeClaimTemplates stand for.
+  const claimNames = (asArray(spec.volumeClaimTemplates) ?? []).map((c) => asString(asObject(asObject(c)?.metadata)?.name)).filter((n): n is string => !!n);
+  errs.push(...validatePodTemplateSpec(template, 'spec.template', claimNames));
   errs.push(...validateAlwaysRestartTemplate(template, rules.activeDeadlineDetail));
   return errs;
 }

@@ -1,0 +1,72 @@
+// One admission request in the shape policies and webhooks see it: upstream's admission.Attributes
+// and the AdmissionRequest of AdmissionReview v1 (`request` in CEL).
+import type { KubeObject } from '../api/types';
+import type { AdmissionRequest } from '../apiserver/authorization';
+
+export interface GroupVersionKind {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+export interface GroupVersionResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface AdmissionAttributes {
+  readonly source: AdmissionRequest;
+  readonly operation: Operation;
+  readonly kind: GroupVersionKind;
+  readonly resource: GroupVersionResource;
+  readonly subresource: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly namespaced: boolean;
+  readonly dryRun: boolean;
+  readonly userInfo: { readonly username: string; readonly uid: string; readonly groups: readonly string[] };
+}
+
+const SCALE: GroupVersionKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
+export function admissionAttributes(req: AdmissionRequest): AdmissionAttributes {
+  const sub = req.subresource ?? '';
+  const d = req.def;
+  return {
+    source: req,
+    operation: req.operation === 'create' ? 'CREATE' : req.operation === 'update' ? 'UPDATE' : 'DELETE',
+    kind: sub === 'scale' ? SCALE : { group: d.group, version: d.version, kind: d.kind },
+    resource: { group: d.group, version: d.version, resource: d.resource },
+    subresource: sub,
+    name: req.name ?? String(req.object?.metadata.name ?? req.oldObject?.metadata.name ?? ''),
+    namespace: req.namespace ?? '',
+    namespaced: d.namespaced,
+    dryRun: req.dryRun,
+    userInfo: { username: req.user.username, uid: req.user.uid ?? '', groups: [...req.user.groups] },
+  };
+}
+
+/** The AdmissionReview v1 `request` (also CEL's `request` variable), without uid/object/oldObject. */
+export function requestView(a: AdmissionAttributes): Record<string, unknown> {
+  return {
+    kind: a.kind,
+    resource: a.resource,
+    ...(a.subresource ? { subResource: a.subresource } : {}),
+    requestKind: a.kind,
+    requestResource: a.resource,
+    ...(a.subresource ? { requestSubResource: a.subresource } : {}),
+    name: a.name,
+    namespace: a.namespace,
+    operation: a.operation,
+    userInfo: a.userInfo,
+    dryRun: a.dryRun,
+    options: { apiVersion: 'meta.k8s.io/v1', kind: a.operation === 'CREATE' ? 'CreateOptions' : a.operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions' },
+  };
+}
+
+export function currentObject(a: AdmissionAttributes): KubeObject | undefined {
+  return a.source.object;
+}
