@@ -1,6 +1,5 @@
 // One admission request in the shape policies and webhooks see it: upstream's admission.Attributes
 // and the AdmissionRequest of AdmissionReview v1 (`request` in CEL).
-import type { KubeObject } from '../api/types';
 import type { AdmissionRequest } from '../apiserver/authorization';
 
 export interface GroupVersionKind {
@@ -67,6 +66,10 @@ export function requestView(a: AdmissionAttributes): Record<string, unknown> {
   };
 }
 
-export function currentObject(a: AdmissionAttributes): KubeObject | undefined {
-  return a.source.object;
+/**
+ * Upstream never sends admissionregistration.k8s.io objects to policies or webhooks, so that a
+ * broken webhook or policy can always be fixed or removed.
+ */
+export function isExemptFromDynamicAdmission(req: AdmissionRequest): boolean {
+  return req.def.group === 'admissionregistration.k8s.io';
 }

@@ -66,6 +66,8 @@ export interface AgentConfig {
   readonly kubeletPort: number;
   readonly cgroupRoot: string;
   readonly searchPath: string;
+  /** The embedded registry mirror (pkg/mirror): on when the server runs with --embedded-registry. */
+  readonly embeddedRegistry?: boolean;
 }
 
 /** Volatile directory: /run/k3ts for the default data dir, /run/k3ts-<hash> for others (tests, several agents). */
@@ -92,6 +94,8 @@ export interface AgentConfigInput {
   /** A server's own agent carries the control-plane role labels, as K3s does. */
   readonly controlPlane: boolean;
   readonly searchPath?: string;
+  /** --embedded-registry of the server (its own flag, or /v1-k3ts/config for a joined agent). */
+  readonly embeddedRegistry?: boolean;
 }
 
 const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -140,6 +144,7 @@ export function agentConfig(input: AgentConfigInput): AgentConfig {
     kubeletPort: kubeletPortOf(flags.kubeletArg),
     cgroupRoot: cgroupRootFor(paths.root),
     searchPath: agentSearchPath(input.searchPath),
+    embeddedRegistry: input.embeddedRegistry === true,
   });
 }
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Cgroups } from '../containerd/cgroups';
 import { cleanupPodNetworkSync } from '../flannel/cleanup';
 import { cleanupRules } from '../proxy/proxy-rules';
+import { cleanNetworkPolicyRules } from '../netpol/cleanup';
 import { removeShimLeftovers, shimRefs } from './shim-leftovers';
 
 /** rmdir a cgroup directory and its sub-groups, deepest first; groups still holding processes stay. */
@@ -210,6 +211,8 @@ export function killall(t: KillallTarget): KillallReport {
   if (t.sameNetworkNamespace !== false) {
     cleanIptables(t.network ?? 'k3ts');
     cleanProxyRules();
+    // The network policy controller's NWPLCY-* chains (both backends).
+    cleanNetworkPolicyRules();
     // The pod network: flannel.1, host-gw routes, FLANNEL-* chains in both backends, subnet.env.
     cleanupPodNetworkSync(t.runDir);
   }

@@ -86,14 +86,14 @@ export async function runAgent(flags: AgentFlagValues, ctx: AgentRunContext): Pr
   // kubernetes.io/hostname label tells nodes apart even when they share a host name.
   const c = joined.cluster;
   const network = { clusterCidr: c.clusterCidr, serviceCidr: c.serviceCidr, clusterDns: c.clusterDns, clusterDomain: c.clusterDomain, builtinDns: c.builtinDns, flannelBackend: c.flannelBackend };
-  const ac = agentConfig({ flags, paths, network, nodeName, hostname: nodeName, nodeIPs, controlPlane: false, searchPath: ctx.env.PATH });
+  const ac = agentConfig({ flags, paths, network, nodeName, hostname: nodeName, nodeIPs, controlPlane: false, searchPath: ctx.env.PATH, embeddedRegistry: c.embeddedRegistry });
   // Every API client of the agent goes through the local load balancer, which fails over between
   // the servers it learns from /v1-k3ts/apiservers (refreshed every 30 s).
   const hostPort = (u: string) => new URL(u).host;
   const lb = await startApiLoadBalancer({ servers: joined.apiServers.map(hostPort) }, log.child('loadbalancer'));
   const refresh = setInterval(() => void refreshServers(lb, joined, flags.server!, token, log), 30_000);
   try {
-    const agent = await startAgent(ac, { log, credentials: joined.credentials, apiServer: lb.url });
+    const agent = await startAgent(ac, { log, credentials: joined.credentials, apiServer: lb.url, networkPolicy: !flags.disableNetworkPolicy && c.networkPolicy !== false });
     log.info('k3ts agent is ready', { node: nodeName, server: joined.apiServers[0], apiLoadBalancer: lb.url });
     await untilAborted(ctx.signal);
     log.info('shutting down', { signal: String(ctx.signal.reason) });

@@ -1,8 +1,8 @@
 // `k3ts ctr …` / `k3ts crictl …` (also through ctr/crictl symlinks to k3ts): the host's tool with
 // the agent's containerd socket and, for ctr, the CRI namespace filled in unless given.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findOnPath } from '../fsutil/find-on-path';
 import { runDirFor } from './agent-config';
 import { AgentError } from './errors';
 
@@ -11,30 +11,6 @@ export interface RuntimeToolContext {
   /** The k3ts executable: never picked as the tool (it may be reached through a symlink). */
   readonly self: string;
   readonly dataDir: string;
-}
-
-function realpath(file: string): string | undefined {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
-export function findTool(name: string, ctx: Pick<RuntimeToolContext, 'env' | 'self'>): string | undefined {
-  const self = realpath(ctx.self);
-  for (const dir of (ctx.env.PATH ?? '').split(':').filter(Boolean)) {
-    const file = path.join(dir, name);
-    const real = realpath(file);
-    if (!real || real === self) continue;
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      // not executable
-    }
-  }
-  return undefined;
 }
 
 /** The arguments the tool runs with: ours first, so the user's later flags win where the tool allows. */
@@ -47,7 +23,7 @@ export function runtimeToolArgs(tool: 'ctr' | 'crictl', args: readonly string[],
 }
 
 export function runRuntimeTool(tool: 'ctr' | 'crictl', args: readonly string[], ctx: RuntimeToolContext): Promise<number> {
-  const file = findTool(tool, ctx);
+  const file = findOnPath(tool, ctx.env.PATH, { exclude: ctx.self });
   if (!file) {
     const advice = tool === 'ctr' ? 'install containerd (apt-get install -y containerd), which provides ctr' : 'install crictl from the cri-tools release (it is not packaged by Debian 12)';
     throw new AgentError('missing-tool', `${tool} was not found on PATH: ${advice}`);

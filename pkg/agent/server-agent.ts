@@ -18,7 +18,8 @@ export async function startServerAgent(flags: ServerFlagValues, cfg: ServerConfi
     hostname: cfg.nodeName,
     nodeIPs: cfg.certs.nodeIPs,
     controlPlane: true,
+    embeddedRegistry: flags.embeddedRegistry,
   });
   const credentials = await issueNodeCredentials({ serverTlsDir: cfg.paths.server.tls, agentDir: ac.paths.agentDir, nodeName: ac.nodeName, hostname: ac.hostname, nodeIPs: ac.nodeIPs });
-  return startAgent(ac, { log, credentials, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${apiPort}`) });
+  return startAgent(ac, { log, credentials, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${apiPort}`), networkPolicy: !flags.disableNetworkPolicy });
 }

@@ -27,7 +27,11 @@ import { startPodNetwork } from '../flannel/start-pod-network';
 import { Proxier, enableProxySysctls } from '../proxy/proxier';
 import { ClusterDns, NODE_DNS_METRICS_PORT } from '../dns/cluster-dns';
 import { systemIptables } from '../proxy/iptables';
+import { cleanNetworkPolicyRules } from '../netpol/cleanup';
+import { NetworkPolicyController } from '../netpol/network-policy-controller';
+import { policyIptables } from '../netpol/policy-iptables';
 import { versionInfo } from '../version/version';
+import { localMirrorHost, startAgentMirror } from '../mirror/agent-mirror';
 import { fallbackPodCidr, type AgentConfig } from './agent-config';
 import { writeCniConflist } from './cni-conflist';
 import { AgentError } from './errors';
@@ -41,6 +45,8 @@ export interface AgentDeps {
   readonly clock?: Clock;
   /** Defaults to process.getuid() === 0. */
   readonly isRoot?: boolean;
+  /** Enforce NetworkPolicies on this node (default true; false with --disable-network-policy). */
+  readonly networkPolicy?: boolean;
 }
 
 export interface RunningAgent {
@@ -86,7 +92,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
         },
         { log: log.child('containerd'), clock, cgroups },
       );
-      const registries = writeRegistryHosts(cfg.containerd.privateRegistry, cfg.containerd.registryHostsDir);
+      const registries = writeRegistryHosts(cfg.containerd.privateRegistry, cfg.containerd.registryHostsDir, cfg.embeddedRegistry ? localMirrorHost(p.agentDir) : undefined);
       if (registries.length > 0) log.info('wrote registry hosts from the private registry config', { file: cfg.containerd.privateRegistry, registries });
       await supervisor.start();
       stops.push(() => supervisor.stop());
@@ -233,6 +239,29 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       }
     }
 
+    // 4b. NetworkPolicy enforcement (pkg/netpol), as system:k3ts-controller like K3s's embedded
+    // kube-router; its rules go when it stops. Disabled: leftovers of an earlier run are removed.
+    if (deps.networkPolicy === false) {
+      if (cleanNetworkPolicyRules() > 0) log.info('removed the network policy rules (--disable-network-policy)');
+    } else if (deps.credentials.controllerCertPem && deps.credentials.controllerKeyPem) {
+      enableProxySysctls(log.child('netpol'));
+      const iptables = policyIptables();
+      const npClient = new RestClient({
+        transport: new HttpsTransport({ server: deps.apiServer, caPem: deps.credentials.serverCaPem, certPem: deps.credentials.controllerCertPem, keyPem: deps.credentials.controllerKeyPem }),
+        userAgent: `k3ts-agent/${versionInfo().version} (network-policy)`,
+      });
+      const npAbort = new AbortController();
+      const netpol = new NetworkPolicyController({ nodeName: cfg.nodeName }, { client: npClient, iptables, clock, log: log.child('netpol') });
+      const npStarted = netpol.start(npAbort.signal).catch((e: unknown) => log.error('network policy controller failed', { error: messageOf(e) }));
+      log.info('network policy controller started', { iptables: iptables.mode });
+      stops.push(async () => {
+        npAbort.abort();
+        await npStarted;
+        await netpol.done;
+        npClient.close();
+      });
+    }
+
     // 5. The node half of the local-path provisioner, as system:k3ts-controller.
     if (deps.credentials.controllerCertPem && deps.credentials.controllerKeyPem) {
       const controllerClient = new RestClient({
@@ -247,6 +276,12 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
         await localPath.done;
         controllerClient.close();
       });
+    }
+
+    // 6. The embedded registry mirror (--embedded-registry): serves this node's images to its peers.
+    if (cfg.embeddedRegistry) {
+      const mirror = await startAgentMirror({ nodeName: cfg.nodeName, nodeIPs: cfg.nodeIPs, containerdAddress: socket, apiServer: deps.apiServer, credentials: deps.credentials, clock, log: log.child('mirror') });
+      stops.push(() => mirror.stop());
     }
 
     log.info('agent is ready', { node: cfg.nodeName, kubeletPort: server.port, ms: Math.round(performance.now() - t0) });

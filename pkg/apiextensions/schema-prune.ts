@@ -25,6 +25,7 @@ function pruneNode(s: JSONSchemaProps, v: unknown, path: string, out: string[], 
   const embedded = keepTypeMeta || s['x-kubernetes-embedded-resource'] === true;
   const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   for (const key of Object.keys(v)) {
+    if (keepTypeMeta && key === 'metadata') continue;
     const child = s.properties?.[key] ?? additional;
     const p = path ? `${path}.${key}` : key;
     if (child) {

@@ -52,6 +52,16 @@ export class SchemaValidator {
     return out;
   }
 
+  /** Problems of a value against the root schema taken as a value schema (CRD `default`s). */
+  validateValue(v: unknown, path: string): FieldError[] {
+    const out: FieldError[] = [];
+    this.value(this.root, v, path, out);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const r of this.root.required ?? []) if ((v as Record<string, unknown>)[r] === undefined) out.push({ type: 'FieldValueRequired', field: `${path}.${r}`, detail: 'Required value' });
+    }
+    return out;
+  }
+
   private value(s: JSONSchemaProps, v: unknown, path: string, out: FieldError[]): void {
     if (v === null) {
       if (!s.nullable && !(s['x-kubernetes-preserve-unknown-fields'] && !s.type)) {

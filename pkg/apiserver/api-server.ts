@@ -11,7 +11,7 @@ import { handleGet, handleList, handleWatch } from './handlers/read';
 import type { ResourceContext, ServerServices, UserInfo } from './handlers/request-context';
 import { handleScale } from './handlers/scale';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './handlers/write';
-import { writeError, writeJson, writeText } from './http/respond';
+import { warningHeaders, writeError, writeJson, writeText } from './http/respond';
 import { aggregatedDiscoveryVersion } from './negotiation';
 import { authorizationScope, parseRequestInfo, type ResourceRequest } from './request-info';
 import { impersonatedUser } from './impersonation';
@@ -222,12 +222,16 @@ export class ApiServer {
     }
     const store = services.stores.get(def);
     if (!store) throw errors.notFoundPath();
+    const warnings = services.resourceWarnings?.(def);
+    if (warnings?.length) for (const [name, value] of Object.entries(warningHeaders(warnings))) res.setHeader(name, value);
     const ctx: ResourceContext = { req, res, query, info, def, sub, store, user, services };
     // Resources answered by a handler instead of the store (metrics.k8s.io): keyed `<group>/<resource>`.
     const served = sub ? undefined : this.opts.subresources?.get(`${def.group}/${def.resource}`);
     if (served) return served(ctx);
     // status and namespaces/finalize are the same store written through the subresource's strategy.
     if (sub && sub.name !== 'status' && sub.name !== 'finalize') {
+      const dynamic = services.dynamicSubresources?.(def, sub.name);
+      if (dynamic) return dynamic(ctx);
       if (sub.name === 'scale') return handleScale(ctx);
       const handler = this.opts.subresources?.get(`${def.group}/${def.resource}/${sub.name}`);
       if (handler) return handler(ctx);

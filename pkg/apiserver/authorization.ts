@@ -46,6 +46,8 @@ export interface AdmissionRequest {
   readonly object?: KubeObject;
   readonly oldObject?: KubeObject;
   readonly dryRun: boolean;
+  /** Adds a warning to the response (`Warning: 299 - "…"`, printed by kubectl). */
+  readonly warn?: (message: string) => void;
 }
 
 /** An admission plugin: mutate `object` in place and/or throw an ApiError to refuse. */

@@ -3,7 +3,7 @@
 import type { ResourceDef } from '../api/resource-def';
 import type { JsonObject, KubeObject } from '../api/types';
 import { ApplyConflictError, isApplyError, serverSideApply, updateManagedFields } from '../api/apply';
-import { isPatchError, patchObject, RegistryPatchSchemas } from '../api/patch';
+import { isPatchError, patchObject, RegistryPatchSchemas, type PatchSchema } from '../api/patch';
 import { decodeProtobufRequest, ProtobufDecodeError } from '../api/protobuf';
 import { createSchemaRegistry, findUnknownFields, schemaComponentsFor, type JsonType, type SchemaRegistry } from '../api/schema';
 import { compileFieldSelector, isSelectorError, parseFieldSelector, parseLabelSelector } from '../api/selectors';
@@ -54,6 +54,47 @@ function pruneUnknown(registry: SchemaRegistry, type: JsonType, v: unknown): voi
   }
 }
 
+/** patch, apply and field tracking over the patch metadata `schemaOf` gives a resource (undefined: none, as for custom resources). */
+export function schemaMachinery(schemaOf: (def: ResourceDef) => PatchSchema | undefined): Pick<ApiMachinery, 'patch' | 'apply' | 'trackUpdate'> {
+  return {
+    patch(format, def, current, body) {
+      try {
+        return patchObject(PATCH_TYPE[format], current as unknown as JsonObject, body, schemaOf(def)) as unknown as KubeObject;
+      } catch (e) {
+        return translate(e);
+      }
+    },
+    apply(def, current, applied, manager, force, now) {
+      try {
+        return serverSideApply({
+          live: current as unknown as JsonObject | undefined,
+          config: applied,
+          schema: schemaOf(def),
+          manager,
+          apiVersion: apiVersionOf(def),
+          kind: def.kind,
+          force,
+          now,
+          resetFields: resetFields(def),
+        }) as unknown as KubeObject;
+      } catch (e) {
+        return translate(e);
+      }
+    },
+    trackUpdate(def, old, next, manager, now, subresource) {
+      try {
+        return updateManagedFields(old as unknown as JsonObject | undefined, next as unknown as JsonObject, manager, 'Update', apiVersionOf(def), now, {
+          schema: schemaOf(def),
+          subresource,
+          resetFields: subresource ? undefined : resetFields(def),
+        }) as unknown as KubeObject;
+      } catch (e) {
+        return translate(e);
+      }
+    },
+  };
+}
+
 export interface MachineryParts {
   readonly registry: SchemaRegistry;
   readonly machinery: ApiMachinery;
@@ -97,41 +138,7 @@ export function createMachinery(registry: SchemaRegistry = createSchemaRegistry(
       const t = buildTable(tableFor(def.group, def.resource) ?? defaultTable, objects, now, { includeObject });
       return { columnDefinitions: t.columnDefinitions, rows: t.rows };
     },
-    patch(format, def, current, body) {
-      try {
-        return patchObject(PATCH_TYPE[format], current as unknown as JsonObject, body, schemaOf(def)) as unknown as KubeObject;
-      } catch (e) {
-        return translate(e);
-      }
-    },
-    apply(def, current, applied, manager, force, now) {
-      try {
-        return serverSideApply({
-          live: current as unknown as JsonObject | undefined,
-          config: applied,
-          schema: schemaOf(def),
-          manager,
-          apiVersion: apiVersionOf(def),
-          kind: def.kind,
-          force,
-          now,
-          resetFields: resetFields(def),
-        }) as unknown as KubeObject;
-      } catch (e) {
-        return translate(e);
-      }
-    },
-    trackUpdate(def, old, next, manager, now, subresource) {
-      try {
-        return updateManagedFields(old as unknown as JsonObject | undefined, next as unknown as JsonObject, manager, 'Update', apiVersionOf(def), now, {
-          schema: schemaOf(def),
-          subresource,
-          resetFields: subresource ? undefined : resetFields(def),
-        }) as unknown as KubeObject;
-      } catch (e) {
-        return translate(e);
-      }
-    },
+    ...schemaMachinery(schemaOf),
   };
   return { registry, machinery };
 }

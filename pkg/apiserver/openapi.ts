@@ -89,8 +89,26 @@ function operations(r: ResourceDef, ref: string, listRef: string | undefined, ki
   return paths;
 }
 
-function gvPath(group: string, version: string): string {
+export function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+/** The OpenAPI v3 document of one group-version: paths of `resources` and the component schemas they need. */
+export function groupVersionDocument(group: string, version: string, resources: readonly ResourceDef[], schemas: SchemaSource, kubernetesVersion: string): unknown {
+  const paths: Record<string, object> = {};
+  const kinds = new Set<string>();
+  for (const r of resources) {
+    const ref = schemas.componentName(r.group, r.version, r.kind);
+    if (!ref) continue;
+    kinds.add(r.kind);
+    const listKind = r.listKind ?? `${r.kind}List`;
+    const listRef = schemas.componentName(r.group, r.version, listKind);
+    if (listRef) kinds.add(listKind);
+    const kindName = `${group ? group.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()) : 'Core'}${version.replace(/^./, (c) => c.toUpperCase())}${r.namespaced ? 'Namespaced' : ''}${r.kind}`;
+    Object.assign(paths, operations(r, ref, listRef, kindName));
+  }
+  const extra = [STATUS_REF, ...(resources.some((r) => r.subresources?.some((s) => s.name === 'scale')) ? [SCALE_REF] : [])];
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: kubernetesVersion }, paths, components: { schemas: schemas.components(group, version, [...kinds], extra) } };
 }
 
 export function createOpenApiProvider(catalog: CatalogView, schemas: SchemaSource, kubernetesVersion: string): OpenApiProvider {
@@ -99,22 +117,7 @@ export function createOpenApiProvider(catalog: CatalogView, schemas: SchemaSourc
     const key = gvPath(group, version);
     let entry = docs.get(key);
     if (entry) return entry;
-    const resources = catalog.inGroupVersion(group, version);
-    const paths: Record<string, object> = {};
-    const kinds = new Set<string>();
-    for (const r of resources) {
-      const ref = schemas.componentName(r.group, r.version, r.kind);
-      if (!ref) continue;
-      kinds.add(r.kind);
-      const listKind = r.listKind ?? `${r.kind}List`;
-      const listRef = schemas.componentName(r.group, r.version, listKind);
-      if (listRef) kinds.add(listKind);
-      const kindName = `${group ? group.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()) : 'Core'}${version.replace(/^./, (c) => c.toUpperCase())}${r.namespaced ? 'Namespaced' : ''}${r.kind}`;
-      Object.assign(paths, operations(r, ref, listRef, kindName));
-    }
-    const extra = [STATUS_REF, ...(resources.some((r) => r.subresources?.some((s) => s.name === 'scale')) ? [SCALE_REF] : [])];
-    const doc = { openapi: '3.0.0', info: { title: 'Kubernetes', version: kubernetesVersion }, paths, components: { schemas: schemas.components(group, version, [...kinds], extra) } };
-    entry = { doc };
+    entry = { doc: groupVersionDocument(group, version, catalog.inGroupVersion(group, version), schemas, kubernetesVersion) };
     docs.set(key, entry);
     return entry;
   };

@@ -5,13 +5,42 @@ import { CelCompileError, CelEvalError } from './errors';
 import { fromCel, toCel } from './cel-values';
 import { kubernetesLibrary } from './kubernetes-library';
 
+/**
+ * Variables converted to CEL values once, for evaluating several programs against the same
+ * inputs (each variable is converted when first read).
+ */
+export class CelActivation {
+  private readonly converted = new Map<string, CelInput>();
+
+  constructor(private readonly vars: Readonly<Record<string, unknown>>) {}
+
+  /** A copy with some variables replaced, sharing the other conversions already made. */
+  with(overrides: Readonly<Record<string, unknown>>): CelActivation {
+    const next = new CelActivation({ ...this.vars, ...overrides });
+    for (const [k, v] of this.converted) if (!(k in overrides)) next.converted.set(k, v);
+    return next;
+  }
+
+  get(name: string): CelInput {
+    let v = this.converted.get(name);
+    if (v === undefined) {
+      v = toCel(this.vars[name]);
+      this.converted.set(name, v);
+    }
+    return v;
+  }
+}
+
+/** JSON values by variable name, or a CelActivation made from them. */
+export type CelVariables = Readonly<Record<string, unknown>> | CelActivation;
+
 /** A compiled expression; `evaluate` takes JSON values by variable name and returns JSON. */
 export interface CelProgram {
   readonly expression: string;
   /** Throws CelEvalError when evaluation fails. */
-  evaluate(vars: Readonly<Record<string, unknown>>): unknown;
+  evaluate(vars: CelVariables): unknown;
   /** As evaluate, but requires a bool result (validation rules, match conditions). */
-  evaluateBool(vars: Readonly<Record<string, unknown>>): boolean;
+  evaluateBool(vars: CelVariables): boolean;
 }
 
 /** An environment declaring the given variable names (all `dyn`); compile once, evaluate many times. */
@@ -32,9 +61,10 @@ export class CelEnvironment {
       throw new CelCompileError(expression, (e as Error).message);
     }
     const variables = this.variables;
-    const evaluate = (vars: Readonly<Record<string, unknown>>): unknown => {
+    const evaluate = (vars: CelVariables): unknown => {
+      const activation = vars instanceof CelActivation ? vars : new CelActivation(vars);
       const ctx: Record<string, CelInput> = {};
-      for (const v of variables) ctx[v] = toCel(vars[v]);
+      for (const v of variables) ctx[v] = activation.get(v);
       let result: CelValue | Error;
       try {
         result = run(ctx);

@@ -40,3 +40,13 @@ describe('CelEnvironment', () => {
     expect(() => env.compile('1 + 1').evaluateBool({})).toThrow(/bool/);
   });
 });
+
+describe('rewriteObjectLiterals', () => {
+  it('turns typed object literals into maps', async () => {
+    const { rewriteObjectLiterals } = await import('./index');
+    const src = 'Object{metadata: Object.metadata{labels: {"a": "x,y"}}, spec: Object.spec{replicas: 1}}';
+    expect(rewriteObjectLiterals(src)).toBe('{"metadata": {"labels": {"a": "x,y"}}, "spec": {"replicas": 1}}');
+    const p = '[JSONPatch{op: "add", path: "/metadata/labels/" + jsonpatch.escapeKey("a/b"), value: object.x}]';
+    expect(env.compile(rewriteObjectLiterals(p)).evaluate({ object: { x: 2 } })).toEqual([{ op: 'add', path: '/metadata/labels/a~1b', value: 2 }]);
+  });
+});

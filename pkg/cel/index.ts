@@ -4,10 +4,17 @@
 //   const env = new CelEnvironment(['self', 'oldSelf']);   // variable names, all `dyn`
 //   const rule = env.compile('self.replicas <= 5');          // throws CelCompileError
 //   rule.evaluateBool({ self: obj, oldSelf: old });          // JSON in; throws CelEvalError
+//   const act = new CelActivation({ self: obj });            // convert once, evaluate many rules
 //
-// JSON whole numbers are CEL ints, other numbers doubles; absent fields fail with "no such key"
-// unless guarded with has(). Functions: CEL's standard library, the strings extension, and the
-// Kubernetes list/regex/url/quantity libraries (see kubernetes-library.ts for the deviations).
-export { CelEnvironment, type CelProgram } from './cel-program';
+// All variables are `dyn` (no type checking at compile time). JSON whole numbers become CEL ints
+// and other numbers doubles, so `int + double` fails as in CEL (comparisons across the two work).
+// Upstream types `type: number` schema fields as double; here a whole value in such a field is an
+// int, so arithmetic mixing it with doubles needs double(x). Absent fields fail with "no such key" unless guarded with has(); the optional-field
+// syntax (`a.?b`) is not supported by the parser. Functions: CEL's standard library (timestamps,
+// durations, matches…), the strings extension, and the Kubernetes list/regex/url/quantity
+// libraries (see kubernetes-library.ts for the deviations). Object literals such as
+// `Object{spec: …}` compile after rewriteObjectLiterals().
+export { CelActivation, CelEnvironment, type CelProgram, type CelVariables } from './cel-program';
 export { CelCompileError, CelEvalError } from './errors';
 export { fromCel, toCel } from './cel-values';
+export { rewriteObjectLiterals } from './object-literals';

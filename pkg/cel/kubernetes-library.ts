@@ -2,7 +2,7 @@
 // extension: lists (isSorted, sum, min, max, indexOf, lastIndexOf), regex (find, findAll), url
 // (url, isURL, getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery) and quantity
 // (quantity, isQuantity, compareTo, isGreaterThan, isLessThan, asInteger, asApproximateFloat,
-// isInteger, sign, add, sub).
+// isInteger, sign, add, sub), and jsonpatch.escapeKey for mutating policies.
 //
 // Deviation: upstream has distinct `URL` and `Quantity` types; here `url(s)` and `quantity(s)`
 // return strings (the URL as given, the quantity in canonical form) and the accessor methods are
@@ -38,9 +38,9 @@ function listFuncs(): CelFunc[] {
   const extreme = (name: string, sign: number) =>
     celMethod(name, DYN_LIST, [], DYN, function (this: CelList) {
       if (this.size === 0) throw celError(`${name}: list is empty`);
-      let best = this.get(0)!;
+      let best: CelValue = this.get(0)!;
       for (const v of this) if (compareValues(v, best) * sign > 0) best = v;
-      return best;
+      return best as Comparable;
     });
   return [
     celMethod('isSorted', DYN_LIST, [], BOOL, function (this: CelList) {
@@ -197,7 +197,12 @@ function quantityFuncs(): CelFunc[] {
   ];
 }
 
+/** `jsonpatch.escapeKey(k)`: a key as a JSON pointer segment (`~` → `~0`, `/` → `~1`). */
+function jsonPatchFuncs(): CelFunc[] {
+  return [celFunc('jsonpatch.escapeKey', [STRING], STRING, (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1'))];
+}
+
 /** Every Kubernetes library function k3ts registers. */
 export function kubernetesLibrary(): CelFunc[] {
-  return [...listFuncs(), ...regexFuncs(), ...urlFuncs(), ...quantityFuncs()];
+  return [...listFuncs(), ...regexFuncs(), ...urlFuncs(), ...quantityFuncs(), ...jsonPatchFuncs()];
 }

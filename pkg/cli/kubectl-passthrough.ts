@@ -1,7 +1,7 @@
 // `k3ts kubectl …`: run the kubectl found on PATH with the admin kubeconfig, as K3s does.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { findOnPath } from '../fsutil/find-on-path';
 import { CliError } from './errors';
 
 export interface KubectlContext {
@@ -12,28 +12,8 @@ export interface KubectlContext {
   readonly kubeconfigs: readonly string[];
 }
 
-function realpath(file: string): string | undefined {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
 export function findKubectl(ctx: KubectlContext): string | undefined {
-  const self = realpath(ctx.self);
-  for (const dir of (ctx.env.PATH ?? '').split(':').filter(Boolean)) {
-    const file = path.join(dir, 'kubectl');
-    const real = realpath(file);
-    if (!real || real === self) continue;
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      // not executable: keep looking
-    }
-  }
-  return undefined;
+  return findOnPath('kubectl', ctx.env.PATH, { exclude: ctx.self });
 }
 
 export function pickKubeconfig(ctx: KubectlContext): string | undefined {

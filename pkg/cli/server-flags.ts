@@ -30,6 +30,7 @@ export const serverOnlyFlags = defineFlags({
   disableNetworkPolicy: { flag: 'disable-network-policy', type: 'bool', description: 'Do not run the network policy controller' },
   disableAgent: { flag: 'disable-agent', type: 'bool', description: 'Do not run a local agent and register a local kubelet' },
   secretsEncryption: { flag: 'secrets-encryption', type: 'bool', description: 'Enable secret encryption at rest' },
+  embeddedRegistry: { flag: 'embedded-registry', type: 'bool', description: 'Run the distributed registry mirror on every node: nodes pull images for the registries under mirrors: in registries.yaml from each other first' },
   anonymousAuth: { flag: 'anonymous-auth', type: 'bool', description: 'Allow anonymous requests beyond health and version endpoints' },
   authorizationMode: { flag: 'authorization-mode', type: 'string', default: 'RBAC,Node', hidden: true, arg: '<modes>', description: 'Authorizers in order (RBAC,Node); AlwaysAllow turns authorization off, for benchmarks only' },
   defaultLocalStoragePath: { flag: 'default-local-storage-path', type: 'string', arg: '<dir>', description: 'Default local-path provisioner directory (default <data-dir>/storage)' },

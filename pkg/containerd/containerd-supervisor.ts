@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger';
 import { Cgroups } from './cgroups';
 import { renderContainerdConfig, type ContainerdConfigValues } from './containerd-config';
 import { ContainerdError, INSTALL_ADVICE } from './errors';
+import { findOnPath } from '../fsutil/find-on-path';
 
 export interface ContainerdSupervisorConfig extends Omit<ContainerdConfigValues, 'streamServerPort'> {
   /** `--containerd`, or undefined to look containerd up on PATH. */
@@ -36,16 +37,7 @@ export interface SupervisorDeps {
 
 /** An executable named `name` on `searchPath`, or undefined. */
 export function findExecutable(name: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(':').filter(Boolean)) {
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findOnPath(name, searchPath);
 }
 
 function freeLoopbackPort(): Promise<number> {

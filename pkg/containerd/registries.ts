@@ -121,12 +121,29 @@ export function hostsDirName(registry: string): string {
   return registry === '*' ? '_default' : registry;
 }
 
+/**
+ * The node's embedded registry mirror (pkg/mirror), tried first for every registry listed under
+ * `mirrors:` when --embedded-registry is on: its URL, the CA that signed its serving certificate and
+ * the client certificate containerd presents to it.
+ */
+export interface LocalMirrorHost {
+  readonly url: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+function localMirrorBlock(m: LocalMirrorHost): string {
+  const url = `${m.url.replace(/\/+$/, '')}/v2`;
+  return [`[host.${q(url)}]`, `  capabilities = ["pull", "resolve"]`, `  ca = [${q(m.caFile)}]`, `  client = [[${q(m.certFile)}, ${q(m.keyFile)}]]`].join('\n');
+}
+
 /** registry → hosts.toml text, for every mirror and every config without a mirror. */
-export function renderHostsFiles(reg: RegistriesConfig): Map<string, string> {
+export function renderHostsFiles(reg: RegistriesConfig, localMirror?: LocalMirrorHost): Map<string, string> {
   const out = new Map<string, string>();
   const header = '# Written by k3ts from registries.yaml at every agent start; edits are overwritten.\n';
   for (const [registry, m] of Object.entries(reg.mirrors)) {
-    const blocks: string[] = [];
+    const blocks: string[] = localMirror ? [localMirrorBlock(localMirror)] : [];
     for (const ep of m.endpoint) {
       const u = endpointUrl(ep);
       const p = u.pathname.replace(/\/+$/, '');
@@ -152,14 +169,14 @@ export function renderHostsFiles(reg: RegistriesConfig): Map<string, string> {
  * Reads registries.yaml (absent: no mirrors) and makes `dir` hold exactly its hosts.toml files.
  * Returns the registries written.
  */
-export function writeRegistryHosts(file: string, dir: string): string[] {
+export function writeRegistryHosts(file: string, dir: string, localMirror?: LocalMirrorHost): string[] {
   let text: string | undefined;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ContainerdError('invalid-registries', `${file}: cannot be read: ${(e as Error).message}`);
   }
-  const files = text === undefined ? new Map<string, string>() : renderHostsFiles(parseRegistries(text, file));
+  const files = text === undefined ? new Map<string, string>() : renderHostsFiles(parseRegistries(text, file), localMirror);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of fs.readdirSync(dir)) if (!files.has(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   for (const [name, body] of files) {

@@ -3,7 +3,7 @@
 // valueFrom fieldRef / resourceFieldRef / secretKeyRef / configMapKeyRef). Later entries win.
 import { KubeletError } from './errors';
 import type { ContainerSpec, Pod } from './pod-types';
-import { milliValue, unitValue } from './resources';
+import { containerResourceValue, metadataFieldValue } from './pod-field-refs';
 
 /** Reads the data of referenced objects; undefined when the object does not exist. */
 export interface ReferenceReader {
@@ -53,15 +53,9 @@ export function expandVars(input: string, vars: ReadonlyMap<string, string>): st
 }
 
 function fieldValue(pod: Pod, path: string, ctx: EnvContext): string {
-  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]!] ?? '';
+  const meta = metadataFieldValue(pod, path);
+  if (meta !== undefined) return meta;
   switch (path) {
-    case 'metadata.name':
-      return String(pod.metadata.name ?? '');
-    case 'metadata.namespace':
-      return String(pod.metadata.namespace ?? '');
-    case 'metadata.uid':
-      return String(pod.metadata.uid ?? '');
     case 'spec.nodeName':
       return pod.spec.nodeName ?? '';
     case 'spec.serviceAccountName':
@@ -80,19 +74,7 @@ function fieldValue(pod: Pod, path: string, ctx: EnvContext): string {
 
 function resourceValue(pod: Pod, container: ContainerSpec, ref: { resource?: string; containerName?: string; divisor?: string | number }, ctx: EnvContext): string {
   const c = ref.containerName ? ([...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((x) => x.name === ref.containerName) ?? container) : container;
-  const [kind, res] = (ref.resource ?? '').split('.') as [string, string];
-  const list = kind === 'limits' ? c.resources?.limits : c.resources?.requests;
-  if (res === 'cpu') {
-    const milli = milliValue(list?.cpu) ?? (kind === 'limits' ? ctx.allocatable.cpuMilli : 0);
-    const divisor = milliValue(ref.divisor ?? '1') || 1000;
-    return String(Math.ceil(milli / divisor));
-  }
-  if (res === 'memory' || res === 'ephemeral-storage') {
-    const bytes = unitValue(list?.[res]) ?? (kind === 'limits' && res === 'memory' ? ctx.allocatable.memoryBytes : 0);
-    const divisor = unitValue(ref.divisor ?? '1') || 1;
-    return String(Math.ceil(bytes / divisor));
-  }
-  throw new KubeletError('invalid-pod', `unsupported resourceFieldRef "${ref.resource}"`, { reason: 'CreateContainerConfigError' });
+  return containerResourceValue(c, ref.resource, ref.divisor, ctx.allocatable);
 }
 
 async function lookup(kind: 'configmap' | 'secret', ns: string, name: string, ctx: EnvContext): Promise<Readonly<Record<string, string>> | undefined> {

@@ -72,6 +72,8 @@ function waitingFor(e: unknown, fallback: string): Waiting {
 
 export class PodSyncer {
   readonly #backoff = new RestartBackoff();
+  /** Image pulls that failed: no new pull of that container's image before `until` (ImagePullBackOff). */
+  readonly #pullBackoff = new Map<string, { until: number; backoffMs: number; message: string }>();
   readonly #waiting = new Map<string, Map<string, Waiting>>();
   /** Exited containers never change: their detailed status is fetched once. */
   readonly #exited = new Map<string, ContainerStatus>();
@@ -274,8 +276,24 @@ export class PodSyncer {
     const { runtime, clock, log } = this.deps;
     const uid = String(pod.metadata.uid);
     let stage = 'ErrImagePull';
+    const pullKey = `${uid}/${c.name}`;
+    const blocked = this.#pullBackoff.get(pullKey);
+    if (blocked && clock.now() < blocked.until) {
+      waiting.set(c.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image ?? ''}": ${blocked.message}` });
+      return false;
+    }
     try {
-      await this.#ensureImage(c, pod);
+      try {
+        await this.#ensureImage(c, pod);
+        this.#pullBackoff.delete(pullKey);
+      } catch (e) {
+        if (e instanceof KubeletError && e.reason === 'ErrImagePull') {
+          // 10 s, doubling to 5 min between pulls of an image that keeps failing (upstream's back-off).
+          const backoffMs = blocked ? Math.min(blocked.backoffMs * 2, 300_000) : 10_000;
+          this.#pullBackoff.set(pullKey, { until: clock.now() + backoffMs, backoffMs, message: `ErrImagePull: ${messageOf(e)}` });
+        }
+        throw e;
+      }
       stage = 'CreateContainerConfigError';
       const config = await buildContainerConfig(pod, c, attempt, {
         hostIPs: this.cfg.hostIPs,
@@ -384,6 +402,7 @@ export class PodSyncer {
     }
     removePodDir(this.cfg.kubeletDir, uid);
     this.#backoff.forgetPod(uid);
+    for (const k of this.#pullBackoff.keys()) if (k.startsWith(`${uid}/`)) this.#pullBackoff.delete(k);
     this.#waiting.delete(uid);
     if (rt.containers.length + rt.sandboxes.length > 0) log.info('pod torn down', { uid, pod: pod ? podFullName(pod) : '(gone from the API)', containers: rt.containers.length, sandboxes: rt.sandboxes.length, graceSeconds: grace, ms: this.deps.clock.now() - t0 });
   }
@@ -392,5 +411,6 @@ export class PodSyncer {
     this.#prober.removePod(uid);
     this.#waiting.delete(uid);
     this.#backoff.forgetPod(uid);
+    for (const k of this.#pullBackoff.keys()) if (k.startsWith(`${uid}/`)) this.#pullBackoff.delete(k);
   }
 }

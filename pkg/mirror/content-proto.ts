@@ -20,6 +20,11 @@ function fields(spec: Record<string, string>): Record<string, unknown> {
   return { fields: out };
 }
 
+/** Methods as `name: [request, response, 'stream' when the response streams]`. */
+function service(methods: Record<string, readonly string[]>): Record<string, unknown> {
+  return { methods: Object.fromEntries(Object.entries(methods).map(([name, [req, res, stream]]) => [name, { requestType: req, responseType: res, ...(stream ? { responseStream: true } : {}) }])) };
+}
+
 export const CONTAINERD_PROTO: Descriptor = {
   nested: {
     containerd: {
@@ -31,12 +36,7 @@ export const CONTAINERD_PROTO: Descriptor = {
               nested: {
                 v1: {
                   nested: {
-                    Content: {
-                      methods: {
-                        Info: { requestType: 'InfoRequest', responseType: 'InfoResponse' },
-                        Read: { requestType: 'ReadContentRequest', responseType: 'ReadContentResponse', responseStream: true },
-                      },
-                    },
+                    Content: service({ Info: ['InfoRequest', 'InfoResponse'], Read: ['ReadContentRequest', 'ReadContentResponse', 'stream'] }),
                     Info: fields({ digest: 'string 1', size: 'int64 2', labels: 'map<string,string> 5' }),
                     InfoRequest: fields({ digest: 'string 1' }),
                     InfoResponse: fields({ info: 'Info 1' }),
@@ -50,7 +50,7 @@ export const CONTAINERD_PROTO: Descriptor = {
               nested: {
                 v1: {
                   nested: {
-                    Images: { methods: { List: { requestType: 'ListImagesRequest', responseType: 'ListImagesResponse' } } },
+                    Images: service({ List: ['ListImagesRequest', 'ListImagesResponse'] }),
                     Image: fields({ name: 'string 1', labels: 'map<string,string> 2', target: 'containerd.types.Descriptor 3' }),
                     ListImagesRequest: fields({ filters: 'repeated string 1' }),
                     ListImagesResponse: fields({ images: 'repeated Image 1' }),

@@ -31,7 +31,9 @@ export interface ContainerdContentStoreConfig {
   readonly timeoutMs?: number;
 }
 
-const CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.max_receive_message_length': 32 * 1024 * 1024, 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 };
+// grpc-js keeps HTTP/2's 64 KiB flow-control window unless told otherwise (it does no BDP probing):
+// with it a blob streams at ~10 MiB/s here; a 16 MiB window lets containerd send without waiting.
+const CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.max_receive_message_length': 32 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024, 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 };
 
 interface GrpcDescriptor {
   media_type: string;

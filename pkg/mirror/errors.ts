@@ -17,7 +17,9 @@ export type MirrorErrorCode =
   /** The content read did not hash to the digest it was asked by (corrupted or partial). */
   | 'digest-mismatch'
   /** The containerd API failed. */
-  | 'content-store';
+  | 'content-store'
+  /** The mirror cannot listen on its port, or lacks what it needs to start. */
+  | 'start-failed';
 
 const HTTP_STATUS: Readonly<Record<MirrorErrorCode, number>> = {
   'name-invalid': 404,
@@ -28,6 +30,7 @@ const HTTP_STATUS: Readonly<Record<MirrorErrorCode, number>> = {
   unsupported: 405,
   'digest-mismatch': 502,
   'content-store': 500,
+  'start-failed': 500,
 };
 
 export class MirrorError extends Error {
@@ -46,6 +49,6 @@ export class MirrorError extends Error {
 
   /** The OCI distribution error code (upper snake case). */
   get ociCode(): string {
-    return this.code === 'range-invalid' || this.code === 'content-store' || this.code === 'digest-mismatch' ? 'UNKNOWN' : this.code.toUpperCase().replace(/-/g, '_');
+    return this.code === 'range-invalid' || this.code === 'content-store' || this.code === 'digest-mismatch' || this.code === 'start-failed' ? 'UNKNOWN' : this.code.toUpperCase().replace(/-/g, '_');
   }
 }

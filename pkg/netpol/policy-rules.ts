@@ -27,24 +27,40 @@ export const POLICY_JUMPS: readonly (readonly [string, string])[] = Object.freez
   ['INPUT', INPUT_CHAIN],
 ]);
 
+/** What the filter table holds now, as far as a sync needs it. */
+export interface ExistingRules {
+  /** Chain names (only NWPLCY-* ones matter). */
+  readonly chains: readonly string[];
+  /** The `-A` lines of the built-in chains our jumps live in (FORWARD, INPUT). */
+  readonly builtinRules: readonly string[];
+}
+
 export interface PolicyRulesInput {
   readonly world: PolicyWorld;
   /** This node: only its pods are guarded (ingress where the destination lives, egress where the source does). */
   readonly nodeName: string;
-  /** iptables-save output of the filter table (or all tables): existing chains and jumps. */
-  readonly save: string;
+  readonly existing: ExistingRules;
+  /**
+   * The per-chain rules of the last applied sync: chains whose rules are unchanged (and still exist)
+   * are left out of the input, so the kernel keeps them as they are.
+   */
+  readonly previous?: ReadonlyMap<string, string>;
 }
 
 export interface PolicyRuleSet {
   /** iptables-restore --noflush input. */
   readonly text: string;
-  /** The -A lines in it. */
+  /** Rules and chains of the whole rule set (also those left out as unchanged). */
   readonly rules: number;
   readonly chains: number;
+  /** Rules of every NWPLCY chain of this sync (pass as `previous` next time once applied). */
+  readonly chainRules: ReadonlyMap<string, string>;
+  /** Chains left out as unchanged. */
+  readonly unchanged: number;
+  /** Nothing to apply: every chain unchanged, the jumps in place, no stale chain. */
+  readonly noop: boolean;
   /** Local pods isolated for ingress / egress. */
   readonly isolated: { readonly ingress: number; readonly egress: number };
-  /** Whether the input only re-creates what `save` already holds apart from our chains' rules (no jump fix, no stale chain). */
-  readonly jumpsFixed: boolean;
 }
 
 type Dir = 'ingress' | 'egress';
@@ -57,38 +73,61 @@ function chainName(kind: string, key: string): string {
 const q = (s: string) => `"${s.replace(/["\\]/g, '').slice(0, 250)}"`;
 const pkey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
-/** Per-table parse of an iptables-save dump: chain names and -A lines. */
-function parseTable(save: string, table: string): { chains: string[]; rules: string[] } {
+/** The chains and the FORWARD/INPUT rules of the filter table in an iptables-save dump. */
+export function existingRules(save: string): ExistingRules {
   const chains: string[] = [];
-  const rules: string[] = [];
+  const builtinRules: string[] = [];
+  const builtins = new Set(POLICY_JUMPS.map(([b]) => b));
   let inTable = false;
   for (const line of save.split('\n')) {
-    if (line.startsWith('*')) inTable = line.slice(1).trim() === table;
+    if (line.startsWith('*')) inTable = line.slice(1).trim() === 'filter';
     else if (!inTable) continue;
     else if (line.startsWith(':')) chains.push(line.slice(1).split(' ')[0]!);
-    else if (line.startsWith('-A ')) rules.push(line);
+    else if (line.startsWith('-A ') && builtins.has(line.split(' ')[1]!)) builtinRules.push(line);
   }
-  return { chains, rules };
+  return { chains, builtinRules };
 }
 
+/** Pod and namespace selection, memoised per selector (policies often repeat the same selectors). */
 class PeerIndex {
-  readonly #nsLabels: Map<string, Readonly<Record<string, string>>>;
-  constructor(private readonly world: PolicyWorld) {
-    this.#nsLabels = new Map(world.namespaces.map((n) => [n.name, n.labels]));
+  readonly #byNamespace = new Map<string, NpPod[]>();
+  readonly #namespaces: readonly { name: string; labels: Readonly<Record<string, string>> }[];
+  readonly #podMemo = new Map<string, NpPod[]>();
+  readonly #nsMemo = new Map<string, string[]>();
+  constructor(world: PolicyWorld) {
+    for (const p of world.pods) {
+      const list = this.#byNamespace.get(p.namespace);
+      if (list) list.push(p);
+      else this.#byNamespace.set(p.namespace, [p]);
+    }
+    const known = new Set(world.namespaces.map((n) => n.name));
+    // Pods of a namespace not (yet) in the cache still select by the name label.
+    this.#namespaces = [...world.namespaces, ...[...this.#byNamespace.keys()].filter((n) => !known.has(n)).map((name) => ({ name, labels: { 'kubernetes.io/metadata.name': name } }))];
+  }
+
+  /** Pods of `namespace` matching `selector`. */
+  podsIn(namespace: string, selector: unknown): NpPod[] {
+    const key = `${namespace}\n${JSON.stringify(selector)}`;
+    let out = this.#podMemo.get(key);
+    if (!out) this.#podMemo.set(key, (out = (this.#byNamespace.get(namespace) ?? []).filter((p) => labelSelectorMatches(selector, p.labels))));
+    return out;
+  }
+
+  namespacesMatching(selector: unknown): string[] {
+    const key = JSON.stringify(selector);
+    let out = this.#nsMemo.get(key);
+    if (!out) this.#nsMemo.set(key, (out = this.#namespaces.filter((n) => labelSelectorMatches(selector, n.labels)).map((n) => n.name)));
+    return out;
   }
 
   selected(policy: NpPolicy): NpPod[] {
-    return this.world.pods.filter((p) => p.namespace === policy.namespace && labelSelectorMatches(policy.podSelector, p.labels));
+    return this.podsIn(policy.namespace, policy.podSelector);
   }
 
   /** The pods a podSelector / namespaceSelector peer names (upstream: both together = an AND). */
   peerPods(policy: NpPolicy, peer: NpPeer): NpPod[] {
-    if (peer.namespaceSelector !== undefined) {
-      return this.world.pods.filter(
-        (p) => labelSelectorMatches(peer.namespaceSelector, this.#nsLabels.get(p.namespace) ?? { 'kubernetes.io/metadata.name': p.namespace }) && (peer.podSelector === undefined || labelSelectorMatches(peer.podSelector, p.labels)),
-      );
-    }
-    if (peer.podSelector !== undefined) return this.world.pods.filter((p) => p.namespace === policy.namespace && labelSelectorMatches(peer.podSelector, p.labels));
+    if (peer.namespaceSelector !== undefined) return this.namespacesMatching(peer.namespaceSelector).flatMap((ns) => this.podsIn(ns, peer.podSelector ?? {}));
+    if (peer.podSelector !== undefined) return this.podsIn(policy.namespace, peer.podSelector);
     return [];
   }
 }
@@ -188,20 +227,38 @@ export function buildPolicyRules(i: PolicyRulesInput): PolicyRuleSet {
   input.push(`-A ${INPUT_CHAIN} -j MARK --set-xmark 0x0/${ALL_MARKS}`);
 
   // Jumps: the first rule of their built-in chain, exactly once.
-  const filter = parseTable(i.save, 'filter');
   const jumpLines: string[] = [];
   for (const [builtin, ours] of POLICY_JUMPS) {
-    const inBuiltin = filter.rules.filter((l) => l.split(' ')[1] === builtin);
+    const inBuiltin = i.existing.builtinRules.filter((l) => l.split(' ')[1] === builtin);
     const mine = inBuiltin.filter((l) => / -j (\S+)/.exec(l)?.[1] === ours);
     if (mine.length === 1 && inBuiltin[0] === mine[0]) continue;
     for (const l of mine) jumpLines.push(`-D ${l.slice(3)}`);
     jumpLines.push(`-I ${builtin} 1 -m comment --comment "${JUMP_COMMENT}" -j ${ours}`);
   }
-  const stale = filter.chains.filter((c) => c.startsWith(CHAIN_PREFIX) && !chains.has(c));
-  const names = [...chains.keys()];
-  const body = [...chains.values()].flat();
-  const text = ['*filter', ...[...names, ...stale].map((c) => `:${c} - [0:0]`), ...body, ...jumpLines, ...stale.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
-  return { text, rules: body.length, chains: names.length, isolated: { ingress: byPod.ingress.size, egress: byPod.egress.size }, jumpsFixed: jumpLines.length > 0 || stale.length > 0 };
+  const existing = new Set(i.existing.chains);
+  const stale = i.existing.chains.filter((c) => c.startsWith(CHAIN_PREFIX) && !chains.has(c));
+  const chainRules = new Map<string, string>();
+  const declare: string[] = [];
+  const body: string[] = [];
+  let rules = 0;
+  for (const [name, lines] of chains) {
+    const text = lines.join('\n');
+    chainRules.set(name, text);
+    rules += lines.length;
+    if (existing.has(name) && i.previous?.get(name) === text) continue;
+    declare.push(name);
+    body.push(...lines);
+  }
+  const text = ['*filter', ...[...declare, ...stale].map((c) => `:${c} - [0:0]`), ...body, ...jumpLines, ...stale.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
+  return {
+    text,
+    rules,
+    chains: chains.size,
+    chainRules,
+    unchanged: chains.size - declare.length,
+    noop: declare.length === 0 && stale.length === 0 && jumpLines.length === 0,
+    isolated: { ingress: byPod.ingress.size, egress: byPod.egress.size },
+  };
 }
 
 function portRules(chainName_: string, port: NpPort, namedCandidates: readonly NpPod[], target: string): string[] {

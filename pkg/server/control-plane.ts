@@ -23,6 +23,7 @@ import { CsrRequestorAdmission } from '../controllers/certificates/csr-requestor
 import { ensureFlowControlBootstrap } from '../api/catalog/defaults/flowcontrol-bootstrap';
 import { ensureLocalApiServices } from '../api/catalog/defaults/local-api-services';
 import { ensureDefaultServiceCIDR } from '../api/catalog/defaults/default-service-cidr';
+import { serveCustomResources } from '../apiextensions';
 import { COMPONENT_STATUSES_KEY, componentStatusHandler } from '../apiserver/handlers/component-statuses';
 import { PriorityAdmission } from '../scheduler/priority/priority-admission';
 import { startAuthorization, type AuthorizationStack } from '../auth/start-authorization';
@@ -99,6 +100,8 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   await ensureFlowControlBootstrap(stores, log, now());
   await ensureLocalApiServices(deps.resources, stores, log, now());
   await ensureDefaultServiceCIDR(stores, serviceCidr, log, now());
+  // CustomResourceDefinitions: their resources join the catalog and the store map at run time.
+  const customResources = await serveCustomResources({ catalog, stores: stores as Map<ResourceDef, Store>, storeContext: storeCtx, log: log.child('apiextensions') });
   // Authorization: bootstrap RBAC policy, the authorizers' caches, ClusterRole aggregation (unless a test passes its own authorizer).
   const authz: AuthorizationStack | undefined = deps.authorizer
     ? undefined
@@ -112,7 +115,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
 
   let ready = false;
   const api = new ApiServer({
-    services: { catalog, stores, machinery: deps.machinery, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
+    services: { catalog, stores, machinery: customResources.machinery(deps.machinery), dynamicSubresources: customResources.subresource, resourceWarnings: customResources.warnings, servingEnded: customResources.servingEnded, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
     authenticators: [createX509Authenticator(), ...(deps.authenticators ?? [])],
     authorizer,
     // pods/binding is built in (the scheduler's write); deps may add or replace others.
@@ -120,7 +123,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     nonResourceHandlers: deps.nonResourceHandlers,
     anonymousAuth: cfg.anonymousAuth,
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
-    openapi: deps.openapi?.(catalog),
+    openapi: customResources.openapi(deps.openapi?.(catalog)),
     readyChecks: new Map([['datastore', () => ready]]),
   });
   const https: RunningHttpsServer = await listenHttps(api, {
@@ -163,6 +166,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
       await serviceNetwork.stop();
       await https.close();
       await authz?.stop();
+      customResources.stop();
     },
   };
 }

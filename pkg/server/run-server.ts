@@ -27,7 +27,9 @@ import { createMetricsApi } from '../metrics';
 import { systemClock } from '../client/clock';
 import { notifyReady } from '../systemd/sd-notify';
 import { serviceAccountAdmission } from '../apiserver/admission/service-account';
+import { dynamicAdmission } from '../admission';
 import { localStorageFromFlags } from '../controllers/localpath/local-storage-flags';
+import { deployerConfigFromFlags, startAddonDeployer } from '../deploy/start-deployer';
 
 export interface RunContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -70,7 +72,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
       subresources: new Map([...security.subresources, ...kubeletProxySubresources(kubeletCredentials), ...disruptionSubresources(), ...metricsApi.handlers]),
       nonResourceHandlers: security.nonResourceHandlers,
       // LimitRange defaults, then ResourceQuota enforcement.
-      admission: [...serviceAccountAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }), ...resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') })],
+      admission: [...serviceAccountAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }), ...dynamicAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') }), ...resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') })],
       log,
       resources: [...BUILTIN_MODULES.flat(), ...metricsApi.resources],
       machinery,
@@ -87,6 +89,11 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const controllerManager = await startControllers(
       { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), clusterCidr: cfg.network?.clusterCidr, nodeLifecycle: cmFlags.nodeLifecycle, networkAddons: networkAddonsFromFlags(flags), localStorage: localStorageFromFlags(flags, cfg.paths.storage) },
       log.child('controller-manager'),
+    );
+    // Packaged and user manifests in server/manifests → Addons and their objects (pkg/deploy).
+    const deployer = await startAddonDeployer(
+      deployerConfigFromFlags(flags, { manifestsDir: cfg.paths.server.manifests, storageDir: cfg.paths.storage, tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), host: cfg.nodeName }),
+      log.child('deploy'),
     );
     const schedulerFlags = schedulerArgs(cfg.scheduler?.args ?? []);
     if (schedulerFlags.unsupported.length > 0) log.warn('ignoring --kube-scheduler-arg values k3ts does not support (only config=<file>)', { args: schedulerFlags.unsupported.join(' ') });
@@ -105,6 +112,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     log.info('shutting down', { signal: String(ctx.signal.reason) });
     await agent?.stop();
     await scheduler?.stop();
+    await deployer.stop();
     await controllerManager.stop();
     stopTokens.abort();
     stopMetrics.abort();

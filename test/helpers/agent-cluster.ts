@@ -44,7 +44,9 @@ export async function startAgentServer(opts: { nodeName: string; extraArgs?: rea
   const kubeconfig = path.join(dir, 'kubeconfig.yaml');
   buildTestImages(path.join(dataDir, 'agent', 'images'));
   const port = await freePort();
-  const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--node-name', opts.nodeName, '--kubelet-arg', 'port=0', ...(opts.extraArgs ?? [])];
+  // --disable traefik: its pod would try to pull its image from the internet, and its LoadBalancer
+  // Service would hold ports 80/443 of this host (test/addons.e2e.test.ts covers traefik).
+  const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--node-name', opts.nodeName, '--kubelet-arg', 'port=0', '--disable', 'traefik', ...(opts.extraArgs ?? [])];
   const launch = async () => {
     const p = startProcess(builtBinary(), args, { cwd: dir, env: { PATH: PATH_WITH_HOST_TOOLS, HOME: dir } });
     await p.waitFor(/k3ts server is ready/, 90_000);

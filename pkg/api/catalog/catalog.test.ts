@@ -84,6 +84,8 @@ describe('Catalog lookups', () => {
       'flowcontrol.apiserver.k8s.io/v1',
       'resource.k8s.io/v1',
       'apiregistration.k8s.io/v1',
+      'apiextensions.k8s.io/v1',
+      'k3ts.io/v1',
     ]);
     expect(catalog.group('apps')).toEqual({ name: 'apps', versions: ['v1'], preferredVersion: 'v1' });
   });

@@ -18,6 +18,7 @@ import { networkingV1 } from './networking-v1';
 import { storageV1 } from './storage-v1';
 import { admissionregistrationV1 } from './admissionregistration-v1';
 import { apiregistrationV1 } from './apiregistration-v1';
+import { apiextensionsV1 } from './apiextensions-v1';
 import { componentStatusV1 } from './component-status-v1';
 import { autoscalingV1, autoscalingV2 } from './autoscaling';
 import { certificatesV1, certificatesV1beta1 } from './certificates';
@@ -55,6 +56,7 @@ export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freez
   resourceV1,
   coordinationV1beta1,
   apiregistrationV1,
+  apiextensionsV1,
   componentStatusV1,
   k3tsV1,
 ]);

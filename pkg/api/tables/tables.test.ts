@@ -84,6 +84,7 @@ const EXPECTED: Record<string, string[]> = {
   'apiregistration.k8s.io/apiservices': ['NAME', 'SERVICE', 'AVAILABLE', 'AGE'],
   '/componentstatuses': ['NAME', 'STATUS', 'MESSAGE', 'ERROR'],
   'coordination.k8s.io/leasecandidates': ['NAME', 'LEASENAME', 'BINARYVERSION', 'EMULATIONVERSION', 'AGE', '*RENEWTIME'],
+  'k3ts.io/addons': ['NAME', 'SOURCE', 'CHECKSUM', 'AGE'],
 };
 
 function def(key: string): TableDef {

@@ -16,6 +16,8 @@ export async function admit(ctx: ResourceContext, operation: AdmissionRequest['o
     object,
     oldObject,
     dryRun,
+    // Admission warnings (e.g. a ValidatingAdmissionPolicy with the Warn action) go out as Warning headers.
+    warn: (message) => ctx.res.appendHeader('Warning', `299 - ${Buffer.from(JSON.stringify(message.length > 256 ? `${message.slice(0, 256)}...` : message), 'utf8').toString('latin1')}`),
   };
   for (const p of plugins) await p.admit(req);
 }

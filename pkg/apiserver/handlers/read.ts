@@ -135,6 +135,8 @@ export async function handleWatch(ctx: ResourceContext): Promise<void> {
   const onClose = () => abort.abort();
   ctx.req.on('close', onClose);
   ctx.res.on('close', onClose);
+  const unserved = ctx.services.servingEnded?.(ctx.def);
+  unserved?.addEventListener('abort', onClose);
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   let bookmarkTimer: NodeJS.Timeout | undefined;
   try {
@@ -176,6 +178,7 @@ export async function handleWatch(ctx: ResourceContext): Promise<void> {
     clearTimeout(timer);
     if (bookmarkTimer) clearInterval(bookmarkTimer);
     ctx.req.off('close', onClose);
+    unserved?.removeEventListener('abort', onClose);
     abort.abort();
   }
 }

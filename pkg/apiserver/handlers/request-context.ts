@@ -39,6 +39,12 @@ export interface ServerServices {
   readonly watchTimeoutSeconds?: readonly [number, number];
   /** Bookmark interval for watches that allow them. */
   readonly bookmarkIntervalMs?: number;
+  /** Subresource handlers of resources served at run time (custom resources' scale), before the built-in ones. */
+  readonly dynamicSubresources?: (def: ResourceDef, subresource: string) => ((ctx: ResourceContext) => Promise<void>) | undefined;
+  /** Warnings sent with every request to a resource (deprecated custom resource versions). */
+  readonly resourceWarnings?: (def: ResourceDef) => readonly string[];
+  /** Aborts when a resource served at run time stops being served (its CRD changed or went away): open watches end. */
+  readonly servingEnded?: (def: ResourceDef) => AbortSignal | undefined;
 }
 
 export interface ResourceContext {

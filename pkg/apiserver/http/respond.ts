@@ -13,7 +13,7 @@ export interface RespondOptions {
 const WARNING_TEXT_LIMIT = 256;
 const WARNINGS_TOTAL_LIMIT = 4096;
 
-function warningHeaders(warnings: readonly string[] | undefined): Record<string, string[]> {
+export function warningHeaders(warnings: readonly string[] | undefined): Record<string, string[]> {
   if (!warnings || warnings.length === 0) return {};
   // RFC 7234 warning header form upstream uses: 299 - "<text>". The quoted text is sent as UTF-8
   // bytes (as Go does); control characters are escaped, since a header may not carry them.

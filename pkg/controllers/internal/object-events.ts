@@ -13,7 +13,7 @@ export interface ObjectEventRecorder {
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function objectEventRecorder(deps: { client: RestClient; clock: Clock; log: Logger; component: string }): ObjectEventRecorder {
+export function objectEventRecorder(deps: { client: RestClient; clock: Clock; log: Logger; component: string; /** source.host / reportingInstance (default: the component). */ host?: string }): ObjectEventRecorder {
   const events = deps.client.resource(RESOURCES.events);
   /** (uid, type, reason, message) → the event written for it (name, count). */
   const seen = new Map<string, { name: string; namespace: string; count: number }>();
@@ -38,9 +38,9 @@ export function objectEventRecorder(deps: { client: RestClient; clock: Clock; lo
           type,
           reason,
           message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
-          source: { component: deps.component },
+          source: { component: deps.component, ...(deps.host ? { host: deps.host } : {}) },
           reportingComponent: deps.component,
-          reportingInstance: deps.component,
+          reportingInstance: deps.host ?? deps.component,
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,

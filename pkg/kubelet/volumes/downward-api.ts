@@ -3,7 +3,7 @@
 // `key="value"` line per entry, sorted by key.
 import { KubeletError } from '../errors';
 import type { Pod } from '../pod-types';
-import { milliValue, unitValue } from '../resources';
+import { containerResourceValue, metadataFieldValue } from '../pod-field-refs';
 import type { DownwardApiFile } from './volume-types';
 
 export interface DownwardContext {
@@ -19,15 +19,9 @@ function formatMap(m: Readonly<Record<string, string>> | undefined): string {
 }
 
 export function downwardFieldValue(pod: Pod, fieldPath: string): string {
-  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]!] ?? '';
+  const meta = metadataFieldValue(pod, fieldPath);
+  if (meta !== undefined) return meta;
   switch (fieldPath) {
-    case 'metadata.name':
-      return String(pod.metadata.name ?? '');
-    case 'metadata.namespace':
-      return String(pod.metadata.namespace ?? '');
-    case 'metadata.uid':
-      return String(pod.metadata.uid ?? '');
     case 'metadata.labels':
       return formatMap(pod.metadata.labels);
     case 'metadata.annotations':
@@ -40,19 +34,7 @@ export function downwardResourceValue(pod: Pod, ref: NonNullable<DownwardApiFile
   const all = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
   const c = all.find((x) => x.name === ref.containerName);
   if (!c) throw new KubeletError('invalid-pod', `resourceFieldRef names container "${ref.containerName ?? ''}", which the pod does not have`, { reason: 'CreateContainerConfigError' });
-  const [kind, res] = (ref.resource ?? '').split('.') as [string, string | undefined];
-  const list = kind === 'limits' ? c.resources?.limits : kind === 'requests' ? c.resources?.requests : undefined;
-  if (res === 'cpu') {
-    const milli = milliValue(list?.cpu) ?? (kind === 'limits' ? ctx.allocatable.cpuMilli : 0);
-    const divisor = milliValue(ref.divisor ?? '1') || 1000;
-    return String(Math.ceil(milli / divisor));
-  }
-  if (res === 'memory' || res === 'ephemeral-storage') {
-    const bytes = unitValue(list?.[res]) ?? (kind === 'limits' && res === 'memory' ? ctx.allocatable.memoryBytes : 0);
-    const divisor = unitValue(ref.divisor ?? '1') || 1;
-    return String(Math.ceil(bytes / divisor));
-  }
-  throw new KubeletError('invalid-pod', `unsupported resourceFieldRef "${ref.resource ?? ''}" (limits|requests.cpu|memory|ephemeral-storage are)`, { reason: 'CreateContainerConfigError' });
+  return containerResourceValue(c, ref.resource, ref.divisor, ctx.allocatable);
 }
 
 /** The files of a downwardAPI volume (or projection): path → content and mode. */

@@ -32,6 +32,10 @@ export interface AgentClusterConfig {
   readonly serviceNodePortRange: string;
   /** The agent serves the built-in cluster DNS on its node address (false with another DNS provider or --disable coredns). */
   readonly builtinDns?: boolean;
+  /** false when the server runs with --disable-network-policy: no node enforces NetworkPolicies. */
+  readonly networkPolicy?: boolean;
+  /** --embedded-registry: every agent runs the registry mirror (pkg/mirror) and puts it first in hosts.toml. */
+  readonly embeddedRegistry?: boolean;
 }
 
 /** Secret (namespace kube-system) that holds a node's password hash. */

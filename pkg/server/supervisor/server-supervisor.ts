@@ -35,6 +35,8 @@ export function serverSupervisor(flags: ServerFlagValues, cfg: ServerConfig, log
         flannelBackend: flags.flannelBackend,
         serviceNodePortRange: flags.serviceNodePortRange,
         builtinDns: networkAddonsFromFlags(flags).clusterDnsIP !== undefined,
+        networkPolicy: !flags.disableNetworkPolicy,
+        embeddedRegistry: flags.embeddedRegistry === true,
       },
     },
     log,
