@@ -126,6 +126,22 @@ describe('PodSyncer against the fake runtime', () => {
     expect(p.status!.conditions!.find((c) => c.type === 'Initialized')?.status).toBe('True');
   });
 
+  it('a failed pull is ErrImagePull, then ImagePullBackOff until the back-off (10 s, doubling) allows another pull', async () => {
+    let { pod: p } = await sync(pod('nopull', { containers: [{ name: 'c', image: 'registry.example/absent:1' }] }));
+    expect(p.status!.containerStatuses![0]!.state.waiting).toMatchObject({ reason: 'ErrImagePull', message: expect.stringContaining('Failed to pull image "registry.example/absent:1"') });
+    ({ pod: p } = await sync(p));
+    expect(p.status!.containerStatuses![0]!.state.waiting).toMatchObject({ reason: 'ImagePullBackOff', message: expect.stringContaining('Back-off pulling image "registry.example/absent:1"') });
+    clock.advance(10_000);
+    ({ pod: p } = await sync(p));
+    expect(p.status!.containerStatuses![0]!.state.waiting!.reason).toBe('ErrImagePull');
+    clock.advance(10_000);
+    ({ pod: p } = await sync(p));
+    expect(p.status!.containerStatuses![0]!.state.waiting!.reason).toBe('ImagePullBackOff');
+    clock.advance(10_000);
+    ({ pod: p } = await sync(p));
+    expect(p.status!.containerStatuses![0]!.state.waiting!.reason).toBe('ErrImagePull');
+  });
+
   it('reports a missing image under pull policy Never as ErrImageNeverPull', async () => {
     const { pod: p } = await sync(pod('noimg', { containers: [{ name: 'c', image: 'absent:1', imagePullPolicy: 'Never' }] }));
     expect(p.status!.containerStatuses![0]!.state.waiting).toMatchObject({ reason: 'ErrImageNeverPull' });
