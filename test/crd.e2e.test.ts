@@ -132,6 +132,8 @@ describe('CustomResourceDefinitions', () => {
     await ok(['apply', '-f', '-'], WIDGETS_CRD);
     await ok(['apply', '-f', '-'], GADGETS_CRD);
     expect(await ok(['apply', '--server-side', '-f', large])).toContain('serverside-applied');
+    // Client-side apply cannot take it (its last-applied annotation would exceed 256 KiB), as upstream.
+    expect(await fails(['apply', '-f', large])).toContain('metadata.annotations: Too long');
     for (const crd of ['widgets.example.com', 'gadgets.example.com', 'databaseclusters.db.example.io']) {
       await ok(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=20s']);
     }
@@ -204,6 +206,7 @@ describe('CustomResourceDefinitions', () => {
     expect(stderr).toContain('spec.template.apiVersion: Required value');
     expect(stderr).not.toContain('spec.note');
     expect(await fails(['create', '-f', '-'], widget('bad', { replicas: 1 }))).toContain('spec.color: Required value');
+    expect(await fails(['create', '-f', '-'], widget('Bad_Name', { color: 'red' }))).toContain('metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain');
     expect(await fails(['create', '-f', '-'], widget('bad', { color: 'red', tags: ['a', 'b', 'c', 'd'] }))).toContain('spec.tags: Too many: 4: must have at most 3 items');
 
     const r = await api.request({ method: 'POST', path: '/apis/example.com/v1/namespaces/default/widgets', headers: { 'Content-Type': 'application/json' }, body: widget('bad', { color: 'red', replicas: 'x' }) });

@@ -3,6 +3,8 @@
 // scope, versions, subresources, printer columns and each version's structural schema.
 import type { Strategy } from '../api/resource-def';
 import type { FieldError, KubeObject } from '../api/types';
+import { metaUpdateValidator, metaValidator } from '../api/catalog/strategies/common';
+import { isDNS1123Subdomain } from '../api/validation/names';
 import { parseColumnPath } from './printer-columns';
 import { validateStructuralSchema } from './structural-schema';
 import { CLEANUP_FINALIZER, type CrdSpec, type CrdVersion } from './types';
@@ -84,12 +86,18 @@ function validateVersion(v: CrdVersion, i: number, out: FieldError[]): void {
   });
 }
 
+const validateMeta = metaValidator(false, isDNS1123Subdomain);
+const validateMetaUpdate = metaUpdateValidator();
+
 function validate(obj: KubeObject): FieldError[] {
-  const out: FieldError[] = [];
+  const out: FieldError[] = validateMeta(obj);
   const spec = specOf(obj);
   if (!spec.group) out.push({ type: 'FieldValueRequired', field: 'spec.group', detail: 'Required value' });
   else if (!DNS_SUBDOMAIN.test(spec.group) || !spec.group.includes('.')) out.push({ type: 'FieldValueInvalid', field: 'spec.group', detail: `Invalid value: ${JSON.stringify(spec.group)}: should be a domain with at least one dot` });
   validateNames(spec, out);
+  if (spec.group && /(^|\.)(k8s\.io|kubernetes\.io)$/.test(spec.group) && !obj.metadata.annotations?.['api-approved.kubernetes.io']) {
+    out.push({ type: 'FieldValueRequired', field: 'metadata.annotations[api-approved.kubernetes.io]', detail: 'Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111' });
+  }
   const name = String(obj.metadata.name ?? '');
   if (spec.group && spec.names?.plural && name !== `${spec.names.plural}.${spec.group}`) {
     out.push({ type: 'FieldValueInvalid', field: 'metadata.name', detail: `Invalid value: ${JSON.stringify(name)}: must be spec.names.plural+"."+spec.group` });
@@ -115,7 +123,7 @@ function validate(obj: KubeObject): FieldError[] {
 }
 
 function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
-  const out: FieldError[] = [];
+  const out: FieldError[] = validateMetaUpdate(obj, old);
   const spec = specOf(obj);
   const prev = specOf(old);
   if (prev.group !== undefined && spec.group !== prev.group) out.push({ type: 'FieldValueInvalid', field: 'spec.group', detail: `Invalid value: ${JSON.stringify(spec.group)}: field is immutable` });

@@ -3,6 +3,8 @@
 import type { ResourceDef, Strategy, SubresourceDef, Verb } from '../api/resource-def';
 import { ALL_VERBS } from '../api/resource-def';
 import type { FieldError, KubeObject } from '../api/types';
+import { metaUpdateValidator, metaValidator } from '../api/catalog/strategies/common';
+import { isDNS1123Subdomain } from '../api/validation/names';
 import { ApiError } from '../apiserver/errors';
 import { CelRuleValidator } from './cel-rules';
 import { applyDefaults } from './schema-defaults';
@@ -29,16 +31,18 @@ export interface CustomResourceInfo {
 const OPEN_SCHEMA: JSONSchemaProps = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 const TOP_LEVEL_TYPE_META = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 
-function versionStrategy(schema: JSONSchemaProps, hasStatus: boolean, terminating: () => boolean): { main: Strategy; status: Strategy } {
+function versionStrategy(schema: JSONSchemaProps, hasStatus: boolean, namespaced: boolean, terminating: () => boolean): { main: Strategy; status: Strategy } {
   const validator = new SchemaValidator(schema);
+  const validateMeta = metaValidator(namespaced, isDNS1123Subdomain);
+  const validateMetaUpdate = metaUpdateValidator();
   const cel = new CelRuleValidator(schema);
   const generationPaths = [...new Set(['spec', ...Object.keys(schema.properties ?? {}).filter((k) => !TOP_LEVEL_TYPE_META.has(k))])];
   const defaults = (obj: KubeObject) => {
     pruneObject(schema, obj);
     applyDefaults(schema, obj);
   };
-  const validate = (obj: KubeObject): FieldError[] => [...validator.validate(obj), ...cel.validate(obj, undefined, false)];
-  const validateUpdate = (obj: KubeObject, old: KubeObject): FieldError[] => cel.validate(obj, old, true);
+  const validate = (obj: KubeObject): FieldError[] => [...validateMeta(obj), ...validator.validate(obj), ...cel.validate(obj, undefined, false)];
+  const validateUpdate = (obj: KubeObject, old: KubeObject): FieldError[] => [...validateMetaUpdate(obj, old), ...cel.validate(obj, old, true)];
   const main: Strategy = {
     defaults,
     // Objects read back (from any version's writes) are pruned and defaulted with this version's schema, as upstream.
@@ -74,7 +78,7 @@ export function customResourceDefs(
   return served.map((v: CrdVersion) => {
     const schema = v.schema?.openAPIV3Schema ?? OPEN_SCHEMA;
     const hasStatus = v.subresources?.status !== undefined;
-    const { main, status } = versionStrategy(schema, hasStatus, terminating);
+    const { main, status } = versionStrategy(schema, hasStatus, spec.scope === 'Namespaced', terminating);
     const subresources: SubresourceDef[] = [];
     if (hasStatus) subresources.push({ name: 'status', kind: names.kind, verbs: ['get', 'patch', 'update'], strategy: status });
     if (v.subresources?.scale) subresources.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'], strategy: main });

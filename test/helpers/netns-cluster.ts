@@ -270,7 +270,8 @@ export async function startNetnsCluster(opts: NetnsClusterOptions = {}): Promise
     const startServer = (n: (typeof nodes)[number], extra: readonly string[]) =>
       startIn(
         n.netns,
-        ['server', '--data-dir', n.dataDir, '--https-listen-port', String(API_PORT), '--node-name', n.nodeName, '--node-ip', n.ip, '--write-kubeconfig', serverKubeconfig(n.index), ...datastore, ...extra, ...(opts.serverArgs ?? [])],
+        // --disable traefik: its image cannot be pulled here, and its LoadBalancer Service would hold ports 80/443.
+        ['server', '--data-dir', n.dataDir, '--https-listen-port', String(API_PORT), '--node-name', n.nodeName, '--node-ip', n.ip, '--write-kubeconfig', serverKubeconfig(n.index), '--disable', 'traefik', ...datastore, ...extra, ...(opts.serverArgs ?? [])],
         dir,
       );
     n0.launch = () => startServer(n0, []);
