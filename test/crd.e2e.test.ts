@@ -308,6 +308,20 @@ describe('CustomResourceDefinitions', () => {
     expect(table[1]!.split(/\s+/)).toEqual(['g1', '3', 'auto']);
   });
 
+  it('the garbage collector and the namespace controller handle custom objects of CRDs made after they started', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'owner' }, spec: { level: 1 } }));
+    const uid = (await ok(['get', 'gadget', 'owner', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned-by-gadget', namespace: 'default', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Gadget', name: 'owner', uid }] }, data: { a: 'b' } }));
+    await ok(['delete', 'gadget', 'owner']);
+    await eventually(async () => (await s.kubectl(['get', 'configmap', 'owned-by-gadget'])).exitCode !== 0, 'the dependent ConfigMap to be collected', 90_000);
+
+    await ok(['create', 'namespace', 'crd-ns']);
+    await ok(['-n', 'crd-ns', 'create', '-f', '-'], widget('in-ns', { color: 'blue' }));
+    await ok(['delete', 'namespace', 'crd-ns', '--wait=false']);
+    await eventually(async () => (await s.kubectl(['get', 'namespace', 'crd-ns'])).exitCode !== 0, 'the namespace and its widget to go', 90_000);
+    expect(((await api.request({ path: '/apis/example.com/v1/namespaces/crd-ns/widgets' })).json as { items: unknown[] }).items).toEqual([]);
+  }, 200_000);
+
   it('keeps serving CRDs and their objects across a restart', async () => {
     await s.restart();
     await eventually(async () => (await s.kubectl(['get', 'widget', 'p1', '-o', 'name'])).stdout === 'widget.example.com/p1', 'p1 after restart');

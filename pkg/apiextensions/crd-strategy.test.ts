@@ -42,6 +42,12 @@ describe('CustomResourceDefinition strategy', () => {
       'spec.versions[1].name: Duplicate value: "v1"',
       'spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required',
     ]);
+    const withFields = (paths: string[]) => crd({ versions: [{ name: 'v1', served: true, storage: true, selectableFields: paths.map((jsonPath) => ({ jsonPath })), schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } } } } } } }] });
+    expect(problems(withFields(['.spec.color']))).toEqual([]);
+    expect(problems(withFields(['.spec.tags', '.spec.nope']))).toEqual([
+      'spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.tags": must point to a field of type string, boolean or integer',
+      'spec.versions[0].selectableFields[1].jsonPath: Invalid value: ".spec.nope": is an invalid path: must point to a field of the schema',
+    ]);
     expect(problems(crd({ group: 'apps.k8s.io' }, 'widgets.apps.k8s.io'))[0]).toContain('metadata.annotations[api-approved.kubernetes.io]: Required value');
     expect(problems(crd({ group: 'apps.k8s.io' }, 'widgets.apps.k8s.io', { 'api-approved.kubernetes.io': 'https://github.com/kubernetes/kubernetes/pull/1' }))).toEqual([]);
   });

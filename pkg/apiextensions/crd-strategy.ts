@@ -77,6 +77,18 @@ function validateVersion(v: CrdVersion, i: number, out: FieldError[]): void {
     if (!scale.specReplicasPath?.startsWith('.spec.')) out.push({ type: 'FieldValueInvalid', field: `${p}.subresources.scale.specReplicasPath`, detail: `Invalid value: ${JSON.stringify(scale.specReplicasPath ?? '')}: should be a json path under .spec` });
     if (!scale.statusReplicasPath?.startsWith('.status.')) out.push({ type: 'FieldValueInvalid', field: `${p}.subresources.scale.statusReplicasPath`, detail: `Invalid value: ${JSON.stringify(scale.statusReplicasPath ?? '')}: should be a json path under .status` });
   }
+  const selectable = v.selectableFields ?? [];
+  if (selectable.length > 8) out.push({ type: 'FieldValueTooMany', field: `${p}.selectableFields`, detail: `Too many: ${selectable.length}: must have at most 8 items` });
+  const seenPaths = new Set<string>();
+  selectable.forEach((f, j) => {
+    const fp = `${p}.selectableFields[${j}].jsonPath`;
+    if (seenPaths.has(f.jsonPath)) out.push({ type: 'FieldValueDuplicate', field: fp, detail: `Duplicate value: ${JSON.stringify(f.jsonPath)}` });
+    seenPaths.add(f.jsonPath);
+    let node = schema;
+    for (const seg of (f.jsonPath ?? '').replace(/^\./, '').split('.')) node = seg ? node?.properties?.[seg] : undefined;
+    if (!f.jsonPath?.startsWith('.') || !node) out.push({ type: 'FieldValueInvalid', field: fp, detail: `Invalid value: ${JSON.stringify(f.jsonPath ?? '')}: is an invalid path: must point to a field of the schema` });
+    else if (!['string', 'integer', 'boolean'].includes(node.type ?? '')) out.push({ type: 'FieldValueInvalid', field: fp, detail: `Invalid value: ${JSON.stringify(f.jsonPath)}: must point to a field of type string, boolean or integer` });
+  });
   (v.additionalPrinterColumns ?? []).forEach((c, j) => {
     const cp = `${p}.additionalPrinterColumns[${j}]`;
     if (!c.name) out.push({ type: 'FieldValueRequired', field: `${cp}.name`, detail: 'Required value' });

@@ -1,5 +1,6 @@
 // Validation of a custom object against its version's structural schema, with upstream-style field
 // errors (`spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`).
+import * as net from 'node:net';
 import type { FieldError } from '../api/types';
 import type { JSONSchemaProps } from './types';
 
@@ -13,6 +14,26 @@ function jsonTypeOf(v: unknown): string {
 function show(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
+
+function isCidr(v: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  if (!m) return false;
+  const bits = net.isIPv4(m[1]!) ? 32 : net.isIPv6(m[1]!) ? 128 : -1;
+  return bits > 0 && Number(m[2]) <= bits;
+}
+
+/** The string formats upstream checks in CRD schemas (others are accepted as plain strings). */
+const FORMATS: Readonly<Record<string, (v: string) => boolean>> = {
+  'date-time': (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)),
+  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
+  byte: (v) => /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v),
+  uuid: (v) => /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(v),
+  ipv4: (v) => net.isIPv4(v),
+  ipv6: (v) => net.isIPv6(v),
+  cidr: isCidr,
+  hostname: (v) => v.length <= 253 && /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(v),
+  mac: (v) => /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/.test(v),
+};
 
 function typeMatches(type: string, v: unknown): boolean {
   const t = jsonTypeOf(v);
@@ -105,7 +126,8 @@ export class SchemaValidator {
       const re = regexOf(this.regexes, s.pattern);
       if (re && !re.test(v)) out.push({ type: 'FieldValueInvalid', field: path, detail: `Invalid value: ${show(v)}: ${path} in body should match '${s.pattern}'` });
     }
-    if (s.format === 'date-time' && Number.isNaN(Date.parse(v))) out.push({ type: 'FieldValueInvalid', field: path, detail: `Invalid value: ${show(v)}: ${path} in body must be of type date-time: ${show(v)}` });
+    const check = s.format ? FORMATS[s.format] : undefined;
+    if (check && !check(v)) out.push({ type: 'FieldValueInvalid', field: path, detail: `Invalid value: ${show(v)}: ${path} in body must be of type ${s.format}: ${show(v)}` });
   }
 
   private number(s: JSONSchemaProps, v: number, path: string, out: FieldError[]): void {

@@ -59,6 +59,17 @@ describe('structural schema validation', () => {
     expect(errors({ spec: { count: 'x' } })).toEqual(['spec.mode: Required value', 'spec.count: Invalid value: "string": spec.count in body must be of type integer: "string"']);
   });
 
+  it('checks string formats', () => {
+    const v = new SchemaValidator({ type: 'object', properties: { ip: { type: 'string', format: 'ipv4' }, net: { type: 'string', format: 'cidr' }, at: { type: 'string', format: 'date-time' }, id: { type: 'string', format: 'uuid' }, free: { type: 'string', format: 'password' } } });
+    expect(v.validate({ ip: '10.0.0.1', net: '10.0.0.0/8', at: '2026-01-01T00:00:00Z', id: '123e4567-e89b-12d3-a456-426614174000', free: 'x' })).toEqual([]);
+    expect(v.validate({ ip: '10.0.0', net: '10.0.0.0/33', at: 'yesterday', id: 'x' }).map((e) => e.detail)).toEqual([
+      'Invalid value: "10.0.0": ip in body must be of type ipv4: "10.0.0"',
+      'Invalid value: "10.0.0.0/33": net in body must be of type cidr: "10.0.0.0/33"',
+      'Invalid value: "yesterday": at in body must be of type date-time: "yesterday"',
+      'Invalid value: "x": id in body must be of type uuid: "x"',
+    ]);
+  });
+
   it('applies defaults recursively and prunes unknown fields outside preserve-unknown-fields', () => {
     const obj = { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n', labels: { a: 'b' } }, spec: { mode: 'a', bogus: 1, map: [{ k: 'a', junk: true }], free: { keep: 1 }, embedded: { apiVersion: 'v1', kind: 'K', metadata: { name: 'e' }, spec: { x: 'y', z: 1 } } }, top: 1 };
     expect(pruneObject(schema, obj)).toEqual(['spec.bogus', 'spec.map[0].junk', 'spec.embedded.spec.z', 'top']);

@@ -1,6 +1,7 @@
 // The API server's view of the catalog: the served ResourceDefs, indexed for routing and discovery.
 // Built-in resources are fixed at construction; resources served for CustomResourceDefinitions are
 // added and removed at run time (`add` / `remove`), and discovery and routing see them at once.
+import { compareVersionPriority } from '../api/catalog/catalog';
 import type { ResourceDef } from '../api/resource-def';
 
 export interface GroupVersions {
@@ -44,12 +45,12 @@ export class CatalogView {
       groups.set(r.group, vs);
     }
     this.all = Object.freeze(resources);
-    this.groupList = Object.freeze([...groups].map(([group, versions]) => Object.freeze({ group, versions: Object.freeze(versions) })));
+    // Preferred (highest priority: GA > beta > alpha) first, whichever CRD or module brought a version.
+    this.groupList = Object.freeze([...groups].map(([group, versions]) => Object.freeze({ group, versions: Object.freeze(versions.sort(compareVersionPriority)) })));
   }
 
   /**
    * Serves `defs` from now on, replacing any served resource with the same group/version/resource.
-   * Within a new group, versions keep the order of `defs` (pass the preferred version first).
    */
   add(defs: readonly ResourceDef[]): void {
     const paths = new Set(defs.map((d) => `${d.group}/${d.version}/${d.resource}`));

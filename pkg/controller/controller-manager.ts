@@ -20,6 +20,8 @@ export interface ControllerManagerConfig {
   readonly enabled?: readonly string[];
   /** Informer resync period (default 10 min; 0 = none). */
   readonly resyncPeriodMs?: number;
+  /** How often the served resources are discovered again (default 30 s), so resources added later (CRDs) are seen. */
+  readonly rediscoverMs?: number;
 }
 
 export class ControllerManager {
@@ -42,8 +44,19 @@ export class ControllerManager {
 
   async #run(signal: AbortSignal): Promise<void> {
     const log = this.cfg.log;
-    const resources = await this.#discover(signal);
-    if (!resources) return;
+    const found = await this.#discover(signal);
+    if (!found) return;
+    // One array for the whole run, refreshed in place: controllers that look resources up when they
+    // need them (garbage collector owner lookups, namespace cleanup) see custom resources added later.
+    const resources: ServedResource[] = [...found];
+    const rediscover = async () => {
+      while (!signal.aborted) {
+        await sleep(this.cfg.clock, this.cfg.rediscoverMs ?? 30_000, signal);
+        if (signal.aborted) return;
+        const fresh = await discoverResources(this.cfg.client, signal).catch(() => undefined);
+        if (fresh) resources.splice(0, resources.length, ...fresh);
+      }
+    };
     const informers = new SharedInformerFactory({ client: this.cfg.client, clock: this.cfg.clock, log: log.child('informers'), resyncPeriodMs: this.cfg.resyncPeriodMs ?? 600_000 });
     const names = this.cfg.enabled ?? [...this.cfg.controllers.keys()];
     const controllers: Controller[] = names.map((name) =>
@@ -56,7 +69,9 @@ export class ControllerManager {
     );
     // Controllers may have asked for more informers while starting.
     informers.start(signal);
+    const refreshing = rediscover();
     await Promise.all(runs);
+    await refreshing;
     await informers.stopped();
     log.info('controllers stopped');
   }

@@ -5,7 +5,7 @@
 // metadata-only informers over every served resource; every decision to delete or rewrite an object
 // is checked against the API first, never made from the cache alone.
 import type { KubeObject, OwnerReference } from '../../api/types';
-import type { ServedResource } from '../../client/discovery';
+import { resourceForKind, type ServedResource } from '../../client/discovery';
 import { isConflict, isInvalid, isNotFound } from '../../client/errors';
 import { groupResourceName } from '../../client/resource-ref';
 import type { DeleteOptions } from '../../client/rest-client';
@@ -62,11 +62,15 @@ export function garbageCollector(ctx: ControllerContext): Controller {
     return inf;
   });
 
+  // The kind may have become served since the object was observed (a CRD created later).
+  const resourceOf = (id: ObjectIdentity) => id.resource ?? resourceForKind(ctx.resources, id.apiVersion, id.kind);
   const clientFor = (id: ObjectIdentity) => {
-    if (!id.resource) throw new Error(`the API serves no resource for ${id.apiVersion} ${id.kind} (object ${id.namespace ? `${id.namespace}/` : ''}${id.name}); retrying until it does`);
-    return ctx.client.resource(id.resource);
+    const resource = resourceOf(id);
+    if (!resource) throw new Error(`the API serves no resource for ${id.apiVersion} ${id.kind} (object ${id.namespace ? `${id.namespace}/` : ''}${id.name}); retrying until it does`);
+    return ctx.client.resource(resource);
   };
-  const ns = (id: ObjectIdentity) => id.namespace || undefined;
+  // An owner resolved late may be cluster-scoped although it was assumed to live in its dependent's namespace.
+  const ns = (id: ObjectIdentity) => (resourceOf(id)?.namespaced === false ? undefined : id.namespace || undefined);
 
   /** The object as the API has it now, or undefined when gone or replaced by another uid. */
   async function live(id: ObjectIdentity, signal: AbortSignal): Promise<KubeObject | undefined> {

@@ -29,7 +29,6 @@ export function deletableNamespacedResources(resources: readonly ServedResource[
 export function namespaceController(ctx: ControllerContext): Controller {
   const informer = ctx.informers.informerFor(RESOURCES.namespaces);
   const namespaces = ctx.client.resource(RESOURCES.namespaces);
-  const content = deletableNamespacedResources(ctx.resources);
   const controller = new QueueController({ name: NAMESPACE_CONTROLLER, workers: 5, ctx, informers: [informer], reconcile });
   const onChange = (ns: KubeObject) => {
     if (ns.metadata.deletionTimestamp) controller.enqueue(ns);
@@ -75,7 +74,8 @@ export function namespaceController(ctx: ControllerContext): Controller {
     let remaining = 0;
     let waitMs = 0;
     const failures: string[] = [];
-    for (const r of content) {
+    // Looked up at each pass: resources served since the start (custom resources) are cleaned too.
+    for (const r of deletableNamespacedResources(ctx.resources)) {
       try {
         const res = await empty(r, name, signal);
         remaining += res.remaining;
