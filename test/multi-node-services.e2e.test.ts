@@ -2,7 +2,7 @@
 // real kubectl (issue 9): a ClusterIP spreads over backends on both nodes, the NodePort answers on
 // every node IP, a LoadBalancer Service gets both node IPs from ServiceLB and answers there, pods
 // resolve Service names through the built-in DNS, a Service without endpoints rejects at once, and
-// scaling the backends 2→0→2 is followed by the traffic once the endpoints change.
+// scaling the backends 3→0→3 is followed by the traffic once the endpoints change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './helpers/cluster';
 import { netnsClusterUnavailable, startNetnsCluster, type NetnsCluster } from './helpers/netns-cluster';
@@ -114,15 +114,18 @@ describe.skipIf(netnsClusterUnavailable() !== undefined)('Services across two no
     console.log(`no-endpoint Service rejected after ${Date.now() - t0} ms (including kubectl exec)`);
   });
 
-  it('scaling the backends 2→0→2 is followed by the traffic once the endpoints change', async () => {
+  it('scaling the backends 3→0→3 is followed by the traffic once the endpoints change', async () => {
+    await c.ok(['scale', 'deployment', 'web-b', '--replicas=1']);
+    await eventually(async () => (await readyEndpoints()) === 3, 'three ready endpoints', 60_000);
     for (const d of ['web-a', 'web-b']) await c.ok(['scale', 'deployment', d, '--replicas=0']);
     await eventually(async () => (await readyEndpoints()) === 0, 'no ready endpoints', 60_000);
     const emptyAt = Date.now();
     await eventually(async () => /refused|unreachable/i.test((await inClient(`timeout 2 wget -q -O - http://${clusterIP}/ 2>&1; true`)).stdout), 'traffic to be rejected', 10_000);
     console.log(`rejected ${Date.now() - emptyAt} ms after the endpoints emptied (including kubectl exec)`);
 
-    for (const d of ['web-a', 'web-b']) await c.ok(['scale', 'deployment', d, '--replicas=1']);
-    await eventually(async () => (await readyEndpoints()) === 2, 'two ready endpoints again', 120_000);
+    await c.ok(['scale', 'deployment', 'web-a', '--replicas=2']);
+    await c.ok(['scale', 'deployment', 'web-b', '--replicas=1']);
+    await eventually(async () => (await readyEndpoints()) === 3, 'three ready endpoints again', 120_000);
     const readyAt = Date.now();
     await eventually(async () => /^web-[ab]-/.test((await inClient(`timeout 2 wget -q -O - http://${clusterIP}/`)).stdout), 'traffic to reach the new backends', 10_000);
     const followMs = Date.now() - readyAt;
