@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger';
 import { namespaceOf, podOf, policyOf, worldOf } from './policy-model';
 import type { PolicyIptables } from './policy-iptables';
 import { buildPolicyRules, existingRules, policyCleanupRules, type ExistingRules } from './policy-rules';
+import { CoalescedSync } from '../controller/coalesced-sync';
 
 export const NETWORK_POLICIES: ResourceRef = Object.freeze({ group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true });
 
@@ -31,21 +32,22 @@ export interface NetworkPolicyDeps {
 }
 
 export class NetworkPolicyController {
-  #timer: (() => void) | undefined;
   #resync: (() => void) | undefined;
-  #lastSync = 0;
   #syncs = 0;
   #done: Promise<void> = Promise.resolve();
   #lists: (() => { pods: readonly KubeObject[]; namespaces: readonly KubeObject[]; policies: readonly KubeObject[] }) | undefined;
-  #syncing: Promise<void> | undefined;
-  #dirty = false;
   /** Per-chain rules last applied; undefined forces a full rewrite from an iptables-save (first sync, resync, after a failure). */
   #previous: ReadonlyMap<string, string> | undefined;
+
+  /** Coalesces change notifications into syncs (one in flight, ≥ minSyncIntervalMs apart). */
+  readonly #loop: CoalescedSync;
 
   constructor(
     private readonly cfg: NetworkPolicyConfig,
     private readonly deps: NetworkPolicyDeps,
-  ) {}
+  ) {
+    this.#loop = new CoalescedSync(deps.clock, { minIntervalMs: cfg.minSyncIntervalMs ?? 100 }, (signal) => this.#sync(signal));
+  }
 
   get syncCount(): number {
     return this.#syncs;
@@ -62,7 +64,7 @@ export class NetworkPolicyController {
     const pods = factory.informerFor(RESOURCES.pods);
     const namespaces = factory.informerFor(RESOURCES.namespaces);
     const policies = factory.informerFor(NETWORK_POLICIES);
-    const kick = () => this.#schedule(signal);
+    const kick = () => this.#loop.notify(signal);
     // Only what the rules depend on triggers a sync (pod status updates are frequent).
     const on = (view: (o: KubeObject) => unknown) => ({ add: kick, delete: kick, update: (a: KubeObject, b: KubeObject) => a !== b && JSON.stringify(view(a)) !== JSON.stringify(view(b)) && kick() });
     pods.addEventHandler(on(podOf));
@@ -70,16 +72,16 @@ export class NetworkPolicyController {
     policies.addEventHandler(on(policyOf));
     factory.start(signal);
     signal.addEventListener('abort', () => {
-      this.#timer?.();
+      this.#loop.cancel();
       this.#resync?.();
     });
     this.#done = factory.stopped().then(async () => {
-      await this.#syncing;
+      await this.#loop.inFlight;
       await this.#cleanup();
     });
     if (!(await factory.waitForCacheSync(signal))) return;
     this.#lists = () => ({ pods: pods.indexer.list(), namespaces: namespaces.indexer.list(), policies: policies.indexer.list() });
-    await this.#run(signal);
+    await this.#loop.runNow(signal);
     const every = this.cfg.resyncMs ?? 300_000;
     const loop = () => {
       this.#resync = this.deps.clock.setTimeout(() => {
@@ -91,34 +93,9 @@ export class NetworkPolicyController {
     if (!signal.aborted) loop();
   }
 
-  #schedule(signal: AbortSignal): void {
-    if (signal.aborted || this.#timer || !this.#lists) return;
-    if (this.#syncing) {
-      this.#dirty = true;
-      return;
-    }
-    const wait = Math.max(0, this.#lastSync + (this.cfg.minSyncIntervalMs ?? 100) - this.deps.clock.now());
-    this.#timer = this.deps.clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (!signal.aborted) void this.#run(signal);
-    }, Math.max(wait, 20));
-  }
-
-  #run(signal: AbortSignal): Promise<void> {
-    this.#syncing = this.#sync(signal).finally(() => {
-      this.#syncing = undefined;
-      if (this.#dirty) {
-        this.#dirty = false;
-        this.#schedule(signal);
-      }
-    });
-    return this.#syncing;
-  }
-
-  async #sync(signal: AbortSignal): Promise<void> {
-    if (!this.#lists || signal.aborted) return;
+  async #sync(signal: AbortSignal): Promise<boolean> {
+    if (!this.#lists || signal.aborted) return true;
     const t0 = performance.now();
-    this.#lastSync = this.deps.clock.now();
     try {
       const l = this.#lists();
       const world = worldOf(l.pods, l.namespaces, l.policies);
@@ -132,12 +109,10 @@ export class NetworkPolicyController {
       stats = { rules: rules.rules, unchanged: rules.unchanged, isolatedIngress: rules.isolated.ingress, isolatedEgress: rules.isolated.egress, applied: !rules.noop };
       this.#syncs++;
       this.deps.log.debug('synced network policy rules', { policies: world.policies.length, ...stats, ms: Math.round(performance.now() - t0) });
+      return true;
     } catch (e) {
       this.deps.log.error('network policy sync failed; retrying', { error: (e as Error).message });
-      this.#timer = this.deps.clock.setTimeout(() => {
-        this.#timer = undefined;
-        if (!signal.aborted) void this.#run(signal);
-      }, 1000);
+      return false;
     }
   }
 

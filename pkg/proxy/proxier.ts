@@ -14,6 +14,7 @@ import type { Iptables } from './iptables';
 import { serviceKeyOfSlice, servicePorts, type Json } from './proxy-model';
 import { JUMPS, buildRuleSet, chainsOf } from './proxy-rules';
 import { HealthCheckServers, type HealthCheck } from './health-check-servers';
+import { CoalescedSync } from '../controller/coalesced-sync';
 
 export interface ProxierConfig {
   readonly clusterCidr: string;
@@ -58,24 +59,24 @@ export function enableProxySysctls(log: Logger): void {
 }
 
 export class Proxier {
-  #timer: (() => void) | undefined;
   #resync: (() => void) | undefined;
-  #lastSync = 0;
   #syncs = 0;
   #done: Promise<void> = Promise.resolve();
   #lists: { services(): readonly KubeObject[]; slices(): readonly KubeObject[] } | undefined;
-  /** The sync in flight; changes seen meanwhile schedule another one after it. */
-  #syncing: Promise<void> | undefined;
-  #dirty = false;
   /** Per-chain rules last applied; undefined forces a full rewrite (first sync, resync, after a failure). */
   #previous: ReadonlyMap<string, string> | undefined;
   #fullNext = false;
   #health: HealthCheckServers | undefined;
 
+  /** Coalesces change notifications into syncs (one in flight, ≥ minSyncIntervalMs apart). */
+  readonly #loop: CoalescedSync;
+
   constructor(
     private readonly cfg: ProxierConfig,
     private readonly deps: ProxierDeps,
-  ) {}
+  ) {
+    this.#loop = new CoalescedSync(deps.clock, { minIntervalMs: cfg.minSyncIntervalMs ?? 100 }, (signal) => this.#sync(signal));
+  }
 
   get syncCount(): number {
     return this.#syncs;
@@ -86,23 +87,23 @@ export class Proxier {
     const factory = new SharedInformerFactory({ client: this.deps.client, clock: this.deps.clock, log: this.deps.log });
     const services = factory.informerFor(RESOURCES.services);
     const slices = factory.informerFor(RESOURCES.endpointslices);
-    const kick = () => this.#schedule(signal);
+    const kick = () => this.#loop.notify(signal);
     const handler = { add: kick, update: (a: KubeObject, b: KubeObject) => a !== b && kick(), delete: kick };
     services.addEventHandler(handler);
     slices.addEventHandler(handler);
     factory.start(signal);
     signal.addEventListener('abort', () => {
-      this.#timer?.();
+      this.#loop.cancel();
       this.#resync?.();
     });
     if (this.cfg.healthChecks !== false) this.#health = new HealthCheckServers(this.deps.log);
     this.#done = factory.stopped().then(async () => {
-      await this.#syncing;
+      await this.#loop.inFlight;
       await this.#health?.close();
     });
     if (!(await factory.waitForCacheSync(signal))) return;
     this.#lists = { services: () => services.indexer.list(), slices: () => slices.indexer.list() };
-    await this.#run(signal);
+    await this.#loop.runNow(signal);
     const every = this.cfg.resyncMs ?? 60_000;
     const loop = () => {
       this.#resync = this.deps.clock.setTimeout(() => {
@@ -118,37 +119,12 @@ export class Proxier {
     return this.#done;
   }
 
-  #schedule(signal: AbortSignal): void {
-    if (signal.aborted || this.#timer || !this.#lists) return;
-    if (this.#syncing) {
-      this.#dirty = true;
-      return;
-    }
-    const wait = Math.max(0, this.#lastSync + (this.cfg.minSyncIntervalMs ?? 100) - this.deps.clock.now());
-    this.#timer = this.deps.clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (!signal.aborted) void this.#run(signal);
-    }, Math.max(wait, 20));
-  }
-
-  #run(signal: AbortSignal): Promise<void> {
-    this.#syncing = this.#sync(signal).finally(() => {
-      this.#syncing = undefined;
-      if (this.#dirty) {
-        this.#dirty = false;
-        this.#schedule(signal);
-      }
-    });
-    return this.#syncing;
-  }
-
   /** One full sync: every Service port with its ready endpoints → one iptables-restore. */
-  async #sync(signal: AbortSignal): Promise<void> {
-    if (!this.#lists || signal.aborted) return;
+  async #sync(signal: AbortSignal): Promise<boolean> {
+    if (!this.#lists || signal.aborted) return true;
     const services = this.#lists.services();
     const slices = this.#lists.slices();
     const t0 = performance.now();
-    this.#lastSync = this.deps.clock.now();
     try {
       const byService = new Map<string, Json[]>();
       for (const s of slices as unknown as Json[]) {
@@ -177,12 +153,10 @@ export class Proxier {
       for (const [table, chain, target, comment] of JUMPS) await this.deps.iptables.ensureJump(table, chain, target, comment);
       this.#syncs++;
       this.deps.log.debug('synced service rules', { ports: ports.length, unchangedChains: rules.unchanged, ms: Math.round(performance.now() - t0) });
+      return true;
     } catch (e) {
       this.deps.log.error('service rules sync failed; retrying', { error: (e as Error).message });
-      this.#timer = this.deps.clock.setTimeout(() => {
-        this.#timer = undefined;
-        if (!signal.aborted) void this.#run(signal);
-      }, 1000);
+      return false;
     }
   }
 }
