@@ -32,6 +32,17 @@ export interface OpenApiProvider {
   document(path: string): unknown | undefined;
 }
 
+/** Group versions served by extension API servers (APIService with spec.service): routing and discovery. */
+export interface AggregatedApis {
+  /** True when the path is under an aggregated `/apis/<group>/<version>`. */
+  routes(path: string): boolean;
+  /** Forwards an authorized request (503 Status while its APIService is unavailable). */
+  proxy(req: IncomingMessage, res: ServerResponse, path: string, user: UserInfo): Promise<void>;
+  legacyGroups(): readonly { readonly name: string }[];
+  legacyGroup(group: string): object | undefined;
+  aggregatedItems(): readonly { readonly metadata: { readonly name: string } }[];
+}
+
 export interface ApiServerOptions {
   readonly services: ServerServices;
   readonly authenticators: readonly Authenticator[];
@@ -47,6 +58,7 @@ export interface ApiServerOptions {
   readonly nonResourceHandlers?: ReadonlyMap<string, NonResourceHandler>;
   /** Readiness checks for /readyz (name → ok). */
   readonly readyChecks?: ReadonlyMap<string, () => boolean>;
+  readonly aggregator?: AggregatedApis;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
@@ -142,6 +154,14 @@ export class ApiServer {
     } catch {
       throw errors.badRequest('malformed request path');
     }
+    if (this.opts.aggregator?.routes(path)) {
+      // Authorized here as for a local request, then the extension server answers.
+      if (info.isResource) {
+        const s = authorizationScope(info, url.searchParams);
+        await this.authorize({ user, verb: info.verb, isResource: true, group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', namespace: s.namespace, name: s.name, path });
+      } else await this.authorize({ user, verb: info.verb, isResource: false, group: '', version: '', resource: '', subresource: '', namespace: '', name: '', path });
+      return this.opts.aggregator.proxy(req, res, path, user);
+    }
     if (!info.isResource) {
       if (!isPublic) await this.authorize({ user, verb: info.verb, isResource: false, group: '', version: '', resource: '', subresource: '', namespace: '', name: '', path });
       const extra = this.opts.nonResourceHandlers?.get(path);
@@ -189,13 +209,24 @@ export class ApiServer {
     const catalog = this.opts.services.catalog;
     if (path === '/api' || path === '/apis') {
       const agg = aggregatedDiscoveryVersion(req.headers.accept);
-      if (agg) return writeJson(res, 200, aggregatedDiscovery(catalog, path === '/api', agg), { contentType: aggregatedContentType(agg) });
-      return writeJson(res, 200, path === '/api' ? legacyApiVersions(this.opts.serverAddress) : legacyGroupList(catalog));
+      const extension = path === '/apis' ? this.opts.aggregator : undefined;
+      if (agg) {
+        const doc = aggregatedDiscovery(catalog, path === '/api', agg);
+        // A group served here and also by an APIService (metrics-server over metrics.k8s.io) is listed once.
+        const local = new Set(doc.items.map((i) => i.metadata.name));
+        const extra = extension ? extension.aggregatedItems().filter((i) => !local.has(i.metadata.name)) : [];
+        return writeJson(res, 200, { ...doc, items: [...doc.items, ...extra] }, { contentType: aggregatedContentType(agg) });
+      }
+      if (path === '/api') return writeJson(res, 200, legacyApiVersions(this.opts.serverAddress));
+      const list = legacyGroupList(catalog);
+      const listed = new Set(list.groups.map((g) => g.name));
+      const more = extension ? extension.legacyGroups().filter((g) => !listed.has(g.name)) : [];
+      return writeJson(res, 200, { ...list, groups: [...list.groups, ...more] });
     }
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2 && catalog.servesGroupVersion('', parts[1]!)) return writeJson(res, 200, legacyResourceList(catalog, '', parts[1]!));
     if (parts[0] === 'apis' && parts.length === 2) {
-      const g = legacyGroup(catalog, parts[1]!);
+      const g = legacyGroup(catalog, parts[1]!) ?? this.opts.aggregator?.legacyGroup(parts[1]!);
       if (g) return writeJson(res, 200, g);
     }
     if (parts[0] === 'apis' && parts.length === 3 && catalog.servesGroupVersion(parts[1]!, parts[2]!)) return writeJson(res, 200, legacyResourceList(catalog, parts[1]!, parts[2]!));

@@ -24,6 +24,7 @@ import { ensureFlowControlBootstrap } from '../api/catalog/defaults/flowcontrol-
 import { ensureLocalApiServices } from '../api/catalog/defaults/local-api-services';
 import { ensureDefaultServiceCIDR } from '../api/catalog/defaults/default-service-cidr';
 import { serveCustomResources } from '../apiextensions';
+import { Aggregator } from '../apiserver/aggregation/aggregator';
 import { COMPONENT_STATUSES_KEY, componentStatusHandler } from '../apiserver/handlers/component-statuses';
 import { PriorityAdmission } from '../scheduler/priority/priority-admission';
 import { startAuthorization, type AuthorizationStack } from '../auth/start-authorization';
@@ -113,6 +114,8 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   const noRules: RuleResolver = { rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true }) };
   const createOnly = reviewHandlers({ authorizer, rules: authz?.rules ?? noRules, tokenAuthenticators: deps.authenticators ?? [] });
 
+  // APIServices with spec.service: proxied to extension API servers as the front proxy (request-header CA).
+  const aggregator = new Aggregator({ stores, identity: certs.clients['auth-proxy'], log: log.child('aggregation') });
   let ready = false;
   const api = new ApiServer({
     services: { catalog, stores, machinery: customResources.machinery(deps.machinery), dynamicSubresources: customResources.subresource, resourceWarnings: customResources.warnings, servingEnded: customResources.servingEnded, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
@@ -125,6 +128,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     serverAddress: `${cfg.certs.nodeIPs[0] ?? '127.0.0.1'}:${cfg.listen.port}`,
     openapi: customResources.openapi(deps.openapi?.(catalog)),
     readyChecks: new Map([['datastore', () => ready]]),
+    aggregator,
   });
   const https: RunningHttpsServer = await listenHttps(api, {
     host: cfg.listen.address,
@@ -135,6 +139,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     preHandle: deps.preHandle,
   });
   ready = true;
+  aggregator.start();
   log.info('API server listening', { address: cfg.listen.address, port: https.port });
   const serviceNetwork = await startServiceNetwork(
     { serviceCidr, self: { ip: cfg.certs.nodeIPs[0] ?? '127.0.0.1', port: https.port } },
@@ -163,6 +168,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     stores,
     async stop() {
       ready = false;
+      aggregator.stop();
       await serviceNetwork.stop();
       await https.close();
       await authz?.stop();
