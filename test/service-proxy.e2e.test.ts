@@ -77,10 +77,11 @@ describe.skipIf(unavailable !== undefined)('service proxy (iptables) in the k3ts
   }, 180_000);
 
   it('programs the K3TS chains in the nat and filter tables, hooked from the built-in chains', async () => {
+    // Both backends: the pods may be Running before their endpoints reach the proxy.
     const rules = await eventually(async () => {
       const r = allRules();
-      return r.includes(`-d ${clusterIP}/32`) ? r : undefined;
-    }, 'rules for the ClusterIP', 20_000);
+      return r.includes(`-d ${clusterIP}/32`) && r.match(/-j DNAT --to-destination 10\.42\.\d+\.\d+:80/g)?.length === 2 ? r : undefined;
+    }, 'rules for the ClusterIP and both backends', 20_000);
     // Like kube-proxy: the backend that already has rules, nft by default (it is Debian's default).
     expect(s.process.output()).toMatch(/service proxy started.*iptables=(nft|legacy)/);
     expect(s.process.output()).not.toMatch(/service rules sync failed/);
