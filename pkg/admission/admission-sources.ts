@@ -12,12 +12,16 @@ import { Store } from '../apiserver/registry/store';
 import { CacheGroup, StoreCache } from '../auth/cache/store-cache';
 import type { Logger } from '../log/logger';
 import type { Backend } from '../storage/backend';
+import type { Authorizer } from '../apiserver/authorization';
+import { equivalentResources } from './equivalent-resources';
 
 export interface AdmissionSourcesDeps {
   readonly backend: Backend;
   readonly resources: readonly ResourceDef[];
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** What CEL's `authorizer` asks (absent: the variable is null). */
+  readonly authorizer?: Authorizer;
 }
 
 export type ConfigKind =
@@ -50,11 +54,14 @@ export class AdmissionSources {
   /** Sorted lists and bindings by policy name, rebuilt after a change of their cache. */
   private readonly sorted = new Map<string, KubeObject[]>();
   private readonly byPolicy = new Map<string, Map<string, KubeObject[]>>();
+  private readonly equivalentsByDef = new WeakMap<ResourceDef, Map<string, readonly ResourceDef[]>>();
   readonly synced: Promise<void>;
+  readonly authorizer: Authorizer | undefined;
   /** Keeps connections to webhooks open between calls (one per address, CA and server name). */
   readonly webhookAgent = new https.Agent({ keepAlive: true, maxSockets: 32 });
 
   constructor(private readonly deps: AdmissionSourcesDeps) {
+    this.authorizer = deps.authorizer;
     const wanted: Array<[string, ResourceDef | undefined]> = [
       ...CONFIG_KINDS.map((k): [string, ResourceDef | undefined] => [k, this.def('admissionregistration.k8s.io', 'v1', k)]),
       ['namespaces', this.def('', 'v1', 'namespaces')],
@@ -118,6 +125,15 @@ export class AdmissionSources {
     }
     return index.get(policy) ?? [];
   }
+
+  /** The served resources equivalent to `def` (same storage and kind) serving `subresource` (matchPolicy Equivalent). */
+  readonly equivalents = (def: ResourceDef, subresource: string): readonly ResourceDef[] => {
+    let bySub = this.equivalentsByDef.get(def);
+    if (!bySub) this.equivalentsByDef.set(def, (bySub = new Map()));
+    let list = bySub.get(subresource);
+    if (!list) bySub.set(subresource, (list = equivalentResources(this.deps.resources, def, subresource)));
+    return list;
+  };
 
   namespace(name: string): KubeObject | undefined {
     return name ? this.caches.get('namespaces')?.get(name) : undefined;

@@ -1,6 +1,9 @@
 // Which requests a policy, binding or webhook applies to: rules (operations, apiGroups,
 // apiVersions, resources with subresources, scope, resourceNames), namespaceSelector and
-// objectSelector, as upstream's admission matching.
+// objectSelector, as upstream's admission matching. With matchPolicy Equivalent (the default in
+// admissionregistration.k8s.io/v1) rules also match through an equivalent resource: the match
+// then names the resource the rules matched, so the caller can convert the object to it.
+import type { ResourceDef } from '../api/resource-def';
 import type { KubeObject } from '../api/types';
 import { asArray, asObject, asString, type JsonRecord } from '../api/validation/json';
 import { isEmptyLabelSelector, labelSelectorMatches } from '../api/validation/labels';
@@ -39,6 +42,27 @@ export function ruleMatches(rule: JsonRecord, a: AdmissionAttributes): boolean {
   return names.length === 0 || names.includes(a.name);
 }
 
+/** The other resources sharing the request's storage, for matchPolicy Equivalent (none: exact matching only). */
+export type EquivalentsOf = (def: ResourceDef, subresource: string) => readonly ResourceDef[];
+
+const NO_EQUIVALENTS: EquivalentsOf = () => [];
+
+/** The request as if made through `def` (only what rule matching reads). */
+function through(a: AdmissionAttributes, def: ResourceDef): AdmissionAttributes {
+  return { ...a, resource: { group: def.group, version: def.version, resource: def.resource } };
+}
+
+/**
+ * The resource the rules match the request as: the requested one, else (matchPolicy Equivalent,
+ * the default) the first equivalent resource a rule names; undefined when none matches.
+ */
+export function rulesMatchAs(rules: readonly JsonRecord[], a: AdmissionAttributes, matchPolicy: unknown, equivalents: EquivalentsOf = NO_EQUIVALENTS): ResourceDef | undefined {
+  if (rules.some((r) => ruleMatches(r, a))) return a.source.def;
+  if (asString(matchPolicy) === 'Exact') return undefined;
+  for (const d of equivalents(a.source.def, a.subresource)) if (rules.some((r) => ruleMatches(r, through(a, d)))) return d;
+  return undefined;
+}
+
 /** An absent or empty selector matches everything. */
 function selectorMatches(selector: unknown, labels: unknown): boolean {
   const sel = asObject(selector);
@@ -65,13 +89,23 @@ export function namespaceSelectorMatches(selector: unknown, a: AdmissionAttribut
   return selectorMatches(selector, namespaceObject?.metadata.labels ?? {});
 }
 
-/** A MatchResources (policies' matchConstraints, bindings' matchResources). */
-export function matchResourcesMatch(mr: JsonRecord | undefined, a: AdmissionAttributes, namespaceObject: KubeObject | undefined): boolean {
-  if (!mr) return true;
+/**
+ * A MatchResources (policies' matchConstraints, bindings' matchResources): the resource it matches
+ * the request as (see rulesMatchAs), or undefined. Excluded rules honour matchPolicy as well.
+ */
+export function matchResourcesAs(mr: JsonRecord | undefined, a: AdmissionAttributes, namespaceObject: KubeObject | undefined, equivalents: EquivalentsOf = NO_EQUIVALENTS): ResourceDef | undefined {
+  if (!mr) return a.source.def;
   // The rules first: they rule out most policies for a request at the least cost.
   const rules = (asArray(mr.resourceRules) ?? []).map(asObject).filter((r): r is JsonRecord => r !== undefined);
-  if (mr.resourceRules !== undefined && !rules.some((r) => ruleMatches(r, a))) return false;
+  const matched = mr.resourceRules === undefined ? a.source.def : rulesMatchAs(rules, a, mr.matchPolicy, equivalents);
+  if (!matched) return undefined;
   const excluded = (asArray(mr.excludeResourceRules) ?? []).map(asObject).filter((r): r is JsonRecord => r !== undefined);
-  if (excluded.some((r) => ruleMatches(r, a))) return false;
-  return namespaceSelectorMatches(mr.namespaceSelector, a, namespaceObject) && objectSelectorMatches(mr.objectSelector, a);
+  if (excluded.length > 0 && rulesMatchAs(excluded, a, mr.matchPolicy, equivalents)) return undefined;
+  if (!namespaceSelectorMatches(mr.namespaceSelector, a, namespaceObject) || !objectSelectorMatches(mr.objectSelector, a)) return undefined;
+  return matched;
+}
+
+/** Whether a MatchResources matches the request (exactly or through an equivalent resource). */
+export function matchResourcesMatch(mr: JsonRecord | undefined, a: AdmissionAttributes, namespaceObject: KubeObject | undefined, equivalents: EquivalentsOf = NO_EQUIVALENTS): boolean {
+  return matchResourcesAs(mr, a, namespaceObject, equivalents) !== undefined;
 }

@@ -8,11 +8,13 @@ import { applyJsonPatch } from '../api/patch';
 import { asArray, asObject, asString, type JsonRecord } from '../api/validation/json';
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/authorization';
 import { rewriteObjectLiterals, type CelEnvironment } from '../cel';
-import { admissionAttributes, isExemptFromDynamicAdmission, type AdmissionAttributes } from './admission-attributes';
+import { admissionAttributes, asEquivalent, isExemptFromDynamicAdmission, writeBackEquivalent, type AdmissionAttributes } from './admission-attributes';
 import type { AdmissionSources } from './admission-sources';
 import { mergeApplyConfiguration } from './apply-configuration';
+import { celAuthorizerFor } from './admission-authorizer';
 import { policyFailed } from './errors';
-import { matchResourcesMatch } from './match-rules';
+import { matchResourcesAs } from './match-rules';
+import type { ResourceDef } from '../api/resource-def';
 import {
   activation,
   bindingParams,
@@ -58,21 +60,29 @@ export class MutatingPolicyAdmission implements AdmissionPlugin {
     if (policies.length === 0) return;
     const a = admissionAttributes(req);
     const ns = a.namespaced ? this.sources.namespace(a.namespace) : undefined;
-    const bindingsOf = (policy: KubeObject) => this.sources.bindingsOf('mutatingadmissionpolicybindings', String(policy.metadata.name));
-    const ran: Array<{ policy: KubeObject; changedLater: boolean }> = [];
+    const bindingsOf = (policy: KubeObject) => matchingBindings(this.sources.bindingsOf('mutatingadmissionpolicybindings', String(policy.metadata.name)), a, ns, this.sources.equivalents);
+    // Each binding's mutations see the object as the policy's rules name it (matchPolicy Equivalent), converted back after.
+    const runBinding = async (policy: KubeObject, spec: JsonRecord, binding: KubeObject, matchedAs: ResourceDef) => {
+      const seen = asEquivalent(a, matchedAs);
+      const changed = await this.apply(seen, policy, spec, binding, ns);
+      if (changed) writeBackEquivalent(a, seen);
+      return changed;
+    };
+    const ran: Array<{ policy: KubeObject; matchedAs: ResourceDef; changedLater: boolean }> = [];
     for (const policy of policies) {
       const spec = asObject(policy.spec) ?? {};
-      if (!matchResourcesMatch(asObject(spec.matchConstraints) ?? { resourceRules: [] }, a, ns)) continue;
-      const matched = matchingBindings(bindingsOf(policy), a, ns);
+      const matchedAs = matchResourcesAs(asObject(spec.matchConstraints) ?? { resourceRules: [] }, a, ns, this.sources.equivalents);
+      if (!matchedAs) continue;
+      const matched = bindingsOf(policy);
       let changed = false;
-      for (const binding of matched) if (await this.apply(a, policy, spec, binding, ns)) changed = true;
+      for (const binding of matched) if (await runBinding(policy, spec, binding, matchedAs)) changed = true;
       if (changed) for (const r of ran) r.changedLater = true;
-      if (matched.length > 0) ran.push({ policy, changedLater: false });
+      if (matched.length > 0) ran.push({ policy, matchedAs, changedLater: false });
     }
     for (const r of ran) {
       const spec = asObject(r.policy.spec) ?? {};
       if (!r.changedLater || asString(spec.reinvocationPolicy) !== 'IfNeeded') continue;
-      for (const binding of matchingBindings(bindingsOf(r.policy), a, ns)) await this.apply(a, r.policy, spec, binding, ns);
+      for (const binding of bindingsOf(r.policy)) await runBinding(r.policy, spec, binding, r.matchedAs);
     }
   }
 
@@ -97,9 +107,10 @@ export class MutatingPolicyAdmission implements AdmissionPlugin {
     const before = JSON.stringify(object);
     try {
       for (const params of await bindingParams(this.sources, spec, asObject(binding.spec) ?? {}, a)) {
-        if (!matchConditionsPass(compiled, activation(a, params, ns, compiled))) continue;
+        const authorizer = celAuthorizerFor(a, this.sources.authorizer);
+        if (!(await matchConditionsPass(compiled, await activation(a, params, ns, compiled, authorizer)))) continue;
         for (const m of compiled.mutations) {
-          const result = runCompiled(m.compiled, activation(a, params, ns, compiled));
+          const result = await runCompiled(m.compiled, await activation(a, params, ns, compiled, authorizer));
           let next: KubeObject;
           try {
             next = (m.type === 'JSONPatch' ? applyJsonPatch(object as unknown as Json, result) : mergeApplyConfiguration(object, result)) as KubeObject;

@@ -4,10 +4,10 @@
 // namespaceObject, variables) with matchConditions.
 import type { KubeObject } from '../api/types';
 import { asArray, asObject, asString, type JsonRecord } from '../api/validation/json';
-import { CelActivation, CelEnvironment, type CelProgram, type CelVariables } from '../cel';
+import { CelActivation, CelEnvironment, type CelAuthorizer, type CelProgram, type CelVariables } from '../cel';
 import { requestView, type AdmissionAttributes } from './admission-attributes';
 import type { AdmissionSources } from './admission-sources';
-import { matchResourcesMatch } from './match-rules';
+import { matchResourcesMatch, type EquivalentsOf } from './match-rules';
 
 export const POLICY_VARIABLES = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'authorizer', 'variables'] as const;
 
@@ -40,18 +40,19 @@ export function compileCommon(env: CelEnvironment, spec: JsonRecord): CompiledCo
 /** Thrown for an expression error; the caller applies the failure policy. */
 export class PolicyEvalError extends Error {}
 
-export function runCompiled(c: Compiled, vars: CelVariables): unknown {
+/** Evaluates (answering `authorizer` checks); an error becomes a PolicyEvalError. */
+export async function runCompiled(c: Compiled, vars: CelVariables): Promise<unknown> {
   if ('error' in c) throw new PolicyEvalError(`expression '${c.expression}' resulted in error: ${c.error}`);
   try {
-    return c.program.evaluate(vars);
+    return await c.program.evaluateAsync(vars);
   } catch (e) {
     throw new PolicyEvalError(`expression '${c.program.expression}' resulted in error: ${(e as Error).message}`);
   }
 }
 
 /** Of a policy's bindings, those whose matchResources match the request. */
-export function matchingBindings(bindings: readonly KubeObject[], a: AdmissionAttributes, ns: KubeObject | undefined): KubeObject[] {
-  return bindings.filter((b) => matchResourcesMatch(asObject(asObject(b.spec)?.matchResources), a, ns));
+export function matchingBindings(bindings: readonly KubeObject[], a: AdmissionAttributes, ns: KubeObject | undefined, equivalents?: EquivalentsOf): KubeObject[] {
+  return bindings.filter((b) => matchResourcesMatch(asObject(asObject(b.spec)?.matchResources), a, ns, equivalents));
 }
 
 /** The parameter sets to evaluate a binding with: [null] without paramKind, [] to skip (Allow). */
@@ -74,20 +75,20 @@ export async function bindingParams(sources: AdmissionSources, policySpec: JsonR
 }
 
 /** The activation of one evaluation; `variables` are evaluated in order (a failing one is left out). */
-export function activation(a: AdmissionAttributes, params: KubeObject | null, ns: KubeObject | undefined, common: CompiledCommon): CelActivation {
+export async function activation(a: AdmissionAttributes, params: KubeObject | null, ns: KubeObject | undefined, common: CompiledCommon, authorizer: CelAuthorizer | null): Promise<CelActivation> {
   let vars = new CelActivation({
     object: a.source.object ?? null,
     oldObject: a.source.oldObject ?? null,
     request: requestView(a),
     params,
     namespaceObject: a.namespaced && ns ? ns : null,
-    authorizer: null,
+    authorizer,
     variables: {},
   });
   const values: Record<string, unknown> = {};
   for (const v of common.variables) {
     try {
-      values[v.name] = runCompiled(v.compiled, vars);
+      values[v.name] = await runCompiled(v.compiled, vars);
       vars = vars.with({ variables: values });
     } catch {
       // upstream evaluates variables lazily; an unused failing variable does not fail the request
@@ -97,9 +98,9 @@ export function activation(a: AdmissionAttributes, params: KubeObject | null, ns
 }
 
 /** All matchConditions true (an erroring condition throws PolicyEvalError). */
-export function matchConditionsPass(common: CompiledCommon, vars: CelVariables): boolean {
+export async function matchConditionsPass(common: CompiledCommon, vars: CelVariables): Promise<boolean> {
   for (const c of common.matchConditions) {
-    const r = runCompiled(c.compiled, vars);
+    const r = await runCompiled(c.compiled, vars);
     if (typeof r !== 'boolean') throw new PolicyEvalError(`matchCondition '${c.name}' must evaluate to bool`);
     if (!r) return false;
   }

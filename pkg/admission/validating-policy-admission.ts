@@ -7,10 +7,11 @@ import { asArray, asObject, asString, type JsonRecord } from '../api/validation/
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/authorization';
 import type { CelEnvironment, CelVariables } from '../cel';
 import type { Logger } from '../log/logger';
-import { admissionAttributes, isExemptFromDynamicAdmission, type AdmissionAttributes } from './admission-attributes';
+import { admissionAttributes, asEquivalent, isExemptFromDynamicAdmission, type AdmissionAttributes } from './admission-attributes';
 import type { AdmissionSources } from './admission-sources';
+import { celAuthorizerFor } from './admission-authorizer';
 import { policyDenied } from './errors';
-import { matchResourcesMatch } from './match-rules';
+import { matchResourcesAs } from './match-rules';
 import {
   activation,
   bindingParams,
@@ -60,8 +61,12 @@ export class ValidatingPolicyAdmission implements AdmissionPlugin {
     const ns = a.namespaced ? this.sources.namespace(a.namespace) : undefined;
     for (const policy of policies) {
       const spec = asObject(policy.spec) ?? {};
-      if (!matchResourcesMatch(asObject(spec.matchConstraints) ?? { resourceRules: [] }, a, ns)) continue;
-      for (const binding of matchingBindings(this.sources.bindingsOf('validatingadmissionpolicybindings', String(policy.metadata.name)), a, ns)) await this.evaluate(a, policy, spec, binding, ns);
+      const matchedAs = matchResourcesAs(asObject(spec.matchConstraints) ?? { resourceRules: [] }, a, ns, this.sources.equivalents);
+      if (!matchedAs) continue;
+      const bindings = matchingBindings(this.sources.bindingsOf('validatingadmissionpolicybindings', String(policy.metadata.name)), a, ns, this.sources.equivalents);
+      // The policy sees the object in the version its rules named (matchPolicy Equivalent).
+      const seen = bindings.length > 0 ? asEquivalent(a, matchedAs) : a;
+      for (const binding of bindings) await this.evaluate(seen, policy, spec, binding, ns);
     }
   }
 
@@ -88,14 +93,14 @@ export class ValidatingPolicyAdmission implements AdmissionPlugin {
     const failures: Failure[] = [];
     try {
       for (const params of await bindingParams(this.sources, spec, bspec, a)) {
-        const vars = activation(a, params, ns, compiled);
-        if (!matchConditionsPass(compiled, vars)) continue;
+        const vars = await activation(a, params, ns, compiled, celAuthorizerFor(a, this.sources.authorizer));
+        if (!(await matchConditionsPass(compiled, vars))) continue;
         for (const v of compiled.validations) {
           try {
-            const ok = runCompiled(v.compiled, vars);
+            const ok = await runCompiled(v.compiled, vars);
             if (ok === true) continue;
             if (typeof ok !== 'boolean') throw new PolicyEvalError(`expression '${'program' in v.compiled ? v.compiled.program.expression : ''}' must evaluate to bool`);
-            failures.push({ message: this.message(v, vars), reason: v.reason });
+            failures.push({ message: await this.message(v, vars), reason: v.reason });
           } catch (e) {
             if (!(e instanceof PolicyEvalError)) throw e;
             if (!ignore) failures.push({ message: e.message });
@@ -116,10 +121,10 @@ export class ValidatingPolicyAdmission implements AdmissionPlugin {
     if (actions.includes('Deny')) throw policyDenied(a, KIND, policyName, bindingName, failures[0]!.message, failures[0]!.reason);
   }
 
-  private message(v: CompiledValidation, vars: CelVariables): string {
+  private async message(v: CompiledValidation, vars: CelVariables): Promise<string> {
     if (v.messageExpression) {
       try {
-        const m = runCompiled(v.messageExpression, vars);
+        const m = await runCompiled(v.messageExpression, vars);
         if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) return m;
       } catch {
         // upstream falls back to message (or the expression) when messageExpression fails

@@ -9,12 +9,14 @@ import { applyJsonPatch } from '../api/patch';
 import type { Json } from '../api/types';
 import { asArray, asObject, asString, type JsonRecord } from '../api/validation/json';
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/authorization';
-import { CelEnvironment } from '../cel';
+import { CelActivation, CelEnvironment } from '../cel';
+import { celAuthorizerFor } from './admission-authorizer';
 import type { Logger } from '../log/logger';
-import { admissionAttributes, isExemptFromDynamicAdmission, requestView, type AdmissionAttributes } from './admission-attributes';
+import type { ResourceDef } from '../api/resource-def';
+import { admissionAttributes, asEquivalent, isExemptFromDynamicAdmission, requestView, writeBackEquivalent, type AdmissionAttributes } from './admission-attributes';
 import type { AdmissionSources } from './admission-sources';
 import { webhookCallFailed, webhookDenied, webhookNoDryRun } from './errors';
-import { namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from './match-rules';
+import { namespaceSelectorMatches, objectSelectorMatches, rulesMatchAs } from './match-rules';
 import { compileSafely, PolicyEvalError, runCompiled, type Compiled } from './policy-bindings';
 import { WebhookCallError, callWebhook } from './webhook-client';
 
@@ -51,44 +53,62 @@ export class WebhookAdmission implements AdmissionPlugin {
     if (configs.length === 0) return;
     const a = admissionAttributes(req);
     const hooks = configs.flatMap((c) => (asArray(c.webhooks) ?? []).map(asObject).filter((w): w is JsonRecord => w !== undefined).map((w) => ({ name: asString(w.name) ?? '', spec: w })));
-    const matching = hooks.filter((h) => this.matches(h, a));
+    const matching = hooks.flatMap((h) => {
+      const as = this.matchAs(h, a);
+      return as ? [{ hook: h, as }] : [];
+    });
     if (matching.length === 0) return;
     if (this.kind === 'validating') {
-      await Promise.all(matching.map((h) => this.call(h, a)));
+      await Promise.all(matching.map((m) => this.call(m.hook, asEquivalent(a, m.as))));
       return;
     }
     const changedAfter = new Map<Webhook, boolean>();
-    for (const h of matching) {
-      const changed = await this.call(h, a);
-      if (changed) for (const earlier of changedAfter.keys()) if (earlier !== h) changedAfter.set(earlier, true);
-      changedAfter.set(h, false);
+    for (const m of matching) {
+      const changed = await this.callMutating(m.hook, a, m.as);
+      if (changed) for (const earlier of changedAfter.keys()) if (earlier !== m.hook) changedAfter.set(earlier, true);
+      changedAfter.set(m.hook, false);
     }
-    for (const h of matching) if (changedAfter.get(h) && asString(h.spec.reinvocationPolicy) === 'IfNeeded' && this.matches(h, a)) await this.call(h, a);
+    for (const m of matching) {
+      if (!changedAfter.get(m.hook) || asString(m.hook.spec.reinvocationPolicy) !== 'IfNeeded') continue;
+      const as = this.matchAs(m.hook, a);
+      if (as) await this.callMutating(m.hook, a, as);
+    }
   }
 
-  private matches(h: Webhook, a: AdmissionAttributes): boolean {
+  /** A mutating call on the object as the webhook's rules name it (matchPolicy Equivalent), converted back after. */
+  private async callMutating(h: Webhook, a: AdmissionAttributes, as: ResourceDef): Promise<boolean> {
+    const seen = asEquivalent(a, as);
+    const changed = await this.call(h, seen);
+    if (changed) writeBackEquivalent(a, seen);
+    return changed;
+  }
+
+  /** The resource the webhook's rules match the request as, when the selectors match too. */
+  private matchAs(h: Webhook, a: AdmissionAttributes): ResourceDef | undefined {
     const rules = (asArray(h.spec.rules) ?? []).map(asObject).filter((r): r is JsonRecord => r !== undefined);
-    if (!rules.some((r) => ruleMatches(r, a))) return false;
+    const as = rulesMatchAs(rules, a, h.spec.matchPolicy, this.sources.equivalents);
+    if (!as) return undefined;
     const ns = a.namespaced ? this.sources.namespace(a.namespace) : undefined;
-    return namespaceSelectorMatches(h.spec.namespaceSelector, a, ns) && objectSelectorMatches(h.spec.objectSelector, a);
+    return namespaceSelectorMatches(h.spec.namespaceSelector, a, ns) && objectSelectorMatches(h.spec.objectSelector, a) ? as : undefined;
   }
 
   /** matchConditions; an erroring condition is a call failure (failurePolicy applies). */
-  private conditionsPass(h: Webhook, a: AdmissionAttributes): boolean {
+  private async conditionsPass(h: Webhook, a: AdmissionAttributes): Promise<boolean> {
     let compiled = this.conditions.get(h.spec);
     if (!compiled) {
       compiled = (asArray(h.spec.matchConditions) ?? []).map(asObject).map((c) => compileSafely(this.env, asString(c?.expression) ?? ''));
       this.conditions.set(h.spec, compiled);
     }
-    const vars = { object: a.source.object ?? null, oldObject: a.source.oldObject ?? null, request: requestView(a), authorizer: null };
-    return compiled.every((c) => runCompiled(c, vars) === true);
+    const vars = new CelActivation({ object: a.source.object ?? null, oldObject: a.source.oldObject ?? null, request: requestView(a), authorizer: celAuthorizerFor(a, this.sources.authorizer) });
+    for (const c of compiled) if ((await runCompiled(c, vars)) !== true) return false;
+    return true;
   }
 
   /** Calls one webhook; returns whether it changed the object. */
   private async call(h: Webhook, a: AdmissionAttributes): Promise<boolean> {
     const ignore = asString(h.spec.failurePolicy) === 'Ignore';
     try {
-      if (!this.conditionsPass(h, a)) return false;
+      if (!(await this.conditionsPass(h, a))) return false;
     } catch (e) {
       if (!(e instanceof PolicyEvalError)) throw e;
       if (ignore) return false;

@@ -14,6 +14,9 @@ export interface WebhookCallResult {
 
 export class WebhookCallError extends Error {}
 
+/** What a call needs of its caller: service address resolution and the kept-alive connections. */
+export type WebhookEndpoints = Pick<AdmissionSources, 'serviceAddress' | 'webhookAgent'>;
+
 interface Target {
   readonly url: URL;
   /** The URL as upstream prints it in errors (the service form keeps `:443`). */
@@ -23,7 +26,7 @@ interface Target {
   readonly tlsName: string;
 }
 
-async function resolveTarget(sources: AdmissionSources, clientConfig: JsonRecord): Promise<Target> {
+async function resolveTarget(sources: WebhookEndpoints, clientConfig: JsonRecord): Promise<Target> {
   const raw = asString(clientConfig.url);
   if (raw) {
     const url = new URL(raw);
@@ -48,7 +51,7 @@ async function resolveTarget(sources: AdmissionSources, clientConfig: JsonRecord
 }
 
 /** POSTs the review and returns the parsed AdmissionReview response body. */
-export async function callWebhook(sources: AdmissionSources, clientConfig: JsonRecord, timeoutSeconds: number, review: JsonRecord): Promise<JsonRecord> {
+export async function callWebhook(sources: WebhookEndpoints, clientConfig: JsonRecord, timeoutSeconds: number, review: JsonRecord): Promise<JsonRecord> {
   const target = await resolveTarget(sources, clientConfig);
   const url = new URL(target.url.toString());
   url.searchParams.set('timeout', `${timeoutSeconds}s`);

@@ -2,6 +2,7 @@
 // (bigint here) and other numbers are `double`; CEL lists and maps come back as arrays and plain
 // objects, ints as numbers when they fit.
 import { isCelList, isCelMap, isCelUint, type CelInput, type CelValue } from '@bufbuild/cel';
+import { CelAuthorizer } from './cel-authorizer';
 
 export function toCel(v: unknown): CelInput {
   if (v === null || v === undefined) return null;
@@ -9,6 +10,7 @@ export function toCel(v: unknown): CelInput {
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (Array.isArray(v)) return v.map(toCel);
   if (v instanceof Uint8Array) return v;
+  if (v instanceof CelAuthorizer) return v.toCel();
   if (typeof v === 'object') {
     const out: { [key: string]: CelInput } = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = toCel(x);

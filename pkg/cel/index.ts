@@ -13,8 +13,10 @@
 // syntax (`a.?b`) is not supported by the parser. Functions: CEL's standard library (timestamps,
 // durations, matches…), the strings extension, and the Kubernetes list/regex/url/quantity
 // libraries (see kubernetes-library.ts for the deviations). Object literals such as
-// `Object{spec: …}` compile after rewriteObjectLiterals().
+// `Object{spec: …}` compile after rewriteObjectLiterals(). The `authorizer` variable takes a
+// CelAuthorizer and is answered by evaluateAsync (see cel-authorizer.ts).
 export { CelActivation, CelEnvironment, type CelProgram, type CelVariables } from './cel-program';
 export { CelCompileError, CelEvalError } from './errors';
+export { CelAuthorizer, type CelAuthorize, type CelAuthorizerCheck, type CelAuthorizerUser, type CelAuthorizerVerdict, type CelRequestResource } from './cel-authorizer';
 export { fromCel, toCel } from './cel-values';
 export { rewriteObjectLiterals } from './object-literals';

@@ -53,6 +53,8 @@ export interface ControlPlaneDeps {
   /** Authenticators tried after x509 client certificates (tokens). */
   readonly authenticators?: readonly Authenticator[];
   readonly admission?: readonly AdmissionPlugin[];
+  /** Told the authorizer chain once it exists, before the server listens (admission policies' CEL `authorizer`). */
+  readonly onAuthorizer?: (authorizer: Authorizer) => void;
   /** Handlers for subresources that are not store views (serviceaccounts/token, pods/log…). */
   readonly subresources?: ReadonlyMap<string, SubresourceHandler>;
   /** Extra non-resource endpoints (`/v1-k3ts/encrypt/…`), served after authentication and authorization. */
@@ -111,6 +113,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
         log: log.child('authorization'),
       });
   const authorizer = deps.authorizer ?? authz!.authorizer;
+  deps.onAuthorizer?.(authorizer);
   const noRules: RuleResolver = { rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true }) };
   const createOnly = reviewHandlers({ authorizer, rules: authz?.rules ?? noRules, tokenAuthenticators: deps.authenticators ?? [] });
 

@@ -27,7 +27,9 @@ import { createMetricsApi } from '../metrics';
 import { systemClock } from '../client/clock';
 import { notifyReady } from '../systemd/sd-notify';
 import { serviceAccountAdmission } from '../apiserver/admission/service-account';
-import { dynamicAdmission } from '../admission';
+import { defaultClassAdmission } from '../apiserver/admission/default-class-admission';
+import { admissionPluginArgs, withoutDisabled } from '../apiserver/admission/admission-plugin-args';
+import { dynamicAdmission, LateBoundAuthorizer } from '../admission';
 import { localStorageFromFlags } from '../controllers/localpath/local-storage-flags';
 import { deployerConfigFromFlags, startAddonDeployer } from '../deploy/start-deployer';
 
@@ -64,7 +66,10 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const metricsApi = createMetricsApi({ credentials: kubeletCredentials, clock: systemClock, log: log.child('metrics') });
     // The agent-join endpoints (/cacerts, /v1-k3ts/…) on the API port, answered before the API server.
     const supervisor = serverSupervisor(flags, cfg, log.child('supervisor'));
+    // Admission policies' CEL `authorizer` asks the server's authorizer chain, which startControlPlane builds.
+    const admissionAuthorizer = new LateBoundAuthorizer();
     const controlPlane = await startControlPlane(cfg, {
+      onAuthorizer: (a) => admissionAuthorizer.bind(a),
       preHandle: supervisor.handle,
       backend: security.backend,
       authenticators: security.authenticators,
@@ -72,7 +77,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
       subresources: new Map([...security.subresources, ...kubeletProxySubresources(kubeletCredentials), ...disruptionSubresources(), ...metricsApi.handlers]),
       nonResourceHandlers: security.nonResourceHandlers,
       // LimitRange defaults, then ResourceQuota enforcement.
-      admission: [...serviceAccountAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }), ...dynamicAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') }), ...resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') })],
+      admission: withoutDisabled([...serviceAccountAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat() }), ...defaultClassAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') }), ...dynamicAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission'), authorizer: admissionAuthorizer }), ...resourcePolicyAdmission({ backend: security.backend, resources: BUILTIN_MODULES.flat(), signal: policyCaches.signal, log: log.child('admission') })], admissionPluginArgs(flags.kubeApiserverArg)),
       log,
       resources: [...BUILTIN_MODULES.flat(), ...metricsApi.resources],
       machinery,
