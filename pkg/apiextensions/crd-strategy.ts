@@ -1,10 +1,12 @@
 // The strategy of apiextensions.k8s.io/v1 CustomResourceDefinition: defaults (conversion None,
-// singular, listKind), status reset on create with storedVersions, and validation of names,
-// scope, versions, subresources, printer columns and each version's structural schema.
+// a conversion service's port, singular, listKind), status reset on create with storedVersions,
+// and validation of names, scope, versions, conversion, subresources, printer columns and each
+// version's structural schema.
 import type { Strategy } from '../api/resource-def';
 import type { FieldError, KubeObject } from '../api/types';
 import { metaUpdateValidator, metaValidator } from '../api/catalog/strategies/common';
 import { isDNS1123Subdomain } from '../api/validation/names';
+import { conversionUpdateOptions, CREATE_CONVERSION_OPTIONS, defaultConversion, validateConversion } from './crd-conversion-validation';
 import { parseColumnPath } from './printer-columns';
 import { validateStructuralSchema } from './structural-schema';
 import { CLEANUP_FINALIZER, type CrdSpec, type CrdVersion } from './types';
@@ -29,6 +31,7 @@ function defaults(obj: KubeObject): void {
   const spec = rec(obj.spec);
   if (!spec) return;
   spec.conversion ??= { strategy: 'None' };
+  defaultConversion(spec);
   const names = rec(spec.names);
   if (names && typeof names.kind === 'string') {
     names.singular ??= names.kind.toLowerCase();
@@ -128,9 +131,7 @@ function validate(obj: KubeObject): FieldError[] {
       validateVersion(v, i, out);
     });
   }
-  const conv = spec.conversion?.strategy;
-  if (conv !== undefined && conv !== 'None' && conv !== 'Webhook') out.push({ type: 'FieldValueNotSupported', field: 'spec.conversion.strategy', detail: `Unsupported value: ${JSON.stringify(conv)}: supported values: "None", "Webhook"` });
-  if (conv === 'Webhook') out.push({ type: 'FieldValueInvalid', field: 'spec.conversion.strategy', detail: '"Webhook": webhook conversion is not supported by this k3ts server; use None' });
+  out.push(...validateConversion(spec, CREATE_CONVERSION_OPTIONS));
   return out;
 }
 
@@ -138,6 +139,8 @@ function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const out: FieldError[] = validateMetaUpdate(obj, old);
   const spec = specOf(obj);
   const prev = specOf(old);
+  const established = ((rec(old.status)?.conditions as { type?: string; status?: string }[] | undefined) ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+  out.push(...validateConversion(spec, conversionUpdateOptions(prev, established)));
   if (prev.group !== undefined && spec.group !== prev.group) out.push({ type: 'FieldValueInvalid', field: 'spec.group', detail: `Invalid value: ${JSON.stringify(spec.group)}: field is immutable` });
   const stored = (rec(old.status)?.storedVersions as string[] | undefined) ?? [];
   for (const sv of stored) {

@@ -1,13 +1,15 @@
 // Serving CustomResourceDefinitions: a level-triggered loop over the CRDs in storage that accepts
 // their names, registers the resources of their served versions in the catalog (routing,
-// discovery, OpenAPI) with a generic Store each, sets NamesAccepted/Established, and on deletion
-// removes every custom object before it lets the CRD go (customresourcecleanup finalizer).
+// discovery, OpenAPI) with a generic Store each (converting through the CRD's webhook under
+// strategy Webhook), sets NamesAccepted/Established, and on deletion removes every custom object
+// before it lets the CRD go (customresourcecleanup finalizer).
 import type { ResourceDef } from '../api/resource-def';
 import type { KubeObject } from '../api/types';
 import type { CatalogView } from '../apiserver/catalog-view';
 import { ApiError } from '../apiserver/errors';
 import { Store, type StoreContext } from '../apiserver/registry/store';
 import type { Logger } from '../log/logger';
+import { CrdConversions } from './crd-conversion';
 import { checkNames } from './crd-names';
 import { customResourceDefs, type CustomResourceInfo } from './custom-resource-def';
 import { ApiextensionsError } from './errors';
@@ -23,6 +25,8 @@ export interface CustomResourcesDeps {
   /** Delay before a CRD whose objects are still going away is looked at again. */
   readonly retryDelayMs?: number;
   readonly setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Seconds per conversion webhook call (upstream's 30 when absent). */
+  readonly conversionTimeoutSeconds?: number;
 }
 
 interface Served {
@@ -45,6 +49,7 @@ export class CustomResources {
   private draining = false;
   private readonly crdStore: Store;
   private readonly builtins: readonly ResourceDef[];
+  private readonly conversions: CrdConversions;
   /** Bumped whenever the set of served custom resources changes (OpenAPI document hashes). */
   stamp = 0;
 
@@ -53,6 +58,7 @@ export class CustomResources {
     if (!entry) throw new ApiextensionsError('crd-store-missing', 'the catalog serves no apiextensions.k8s.io customresourcedefinitions; expected the apiextensions-v1 module');
     this.crdStore = entry[1];
     this.builtins = [...deps.catalog.resources];
+    this.conversions = new CrdConversions({ stores: deps.stores, newUid: deps.storeContext.newUid, ...(deps.conversionTimeoutSeconds !== undefined ? { timeoutSeconds: deps.conversionTimeoutSeconds } : {}) });
   }
 
   /** The custom-resource extras of a served definition; undefined for built-in resources. */
@@ -72,6 +78,7 @@ export class CustomResources {
 
   /** Lists the CRDs, serves them, then follows changes until `signal` aborts. Resolves once the initial set is served. */
   async start(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.conversions.stop(), { once: true });
     const list = await this.crdStore.backendList(this.crdStore.prefix(), {});
     for (const kv of list.kvs) this.pending.add(kv.key.slice(this.crdStore.prefixRoot.length));
     await this.drain();
@@ -149,8 +156,9 @@ export class CustomResources {
     const defs = customResourceDefs(crd, this.infos, this.deps.compareVersions, () => this.terminating.has(name));
     if (current) this.dropDefs(current.defs);
     this.deps.catalog.add(defs);
+    const webhook = this.conversions.webhookFor(crd);
     for (const d of defs) {
-      this.deps.stores.set(d, new Store(d, this.deps.storeContext));
+      this.deps.stores.set(d, new Store(d, this.conversions.storeContext(crd, d, this.deps.storeContext, webhook)));
       this.ends.set(d, new AbortController());
     }
     this.served.set(name, { generation, defs });
@@ -207,7 +215,10 @@ export class CustomResources {
     const defs = this.served.get(name)?.defs ?? customResourceDefs(crd, this.infos, this.deps.compareVersions);
     const def = defs[0];
     if (def) {
-      const store = this.deps.stores.get(def) ?? new Store(def, this.deps.storeContext);
+      // Under webhook conversion the objects are deleted as stored, without calling the webhook
+      // (a webhook already gone must not keep the CRD from going away).
+      const raw = crd.spec.conversion?.strategy === 'Webhook';
+      const store = (raw ? undefined : this.deps.stores.get(def)) ?? new Store(raw ? { ...def, strategy: {} } : def, this.deps.storeContext);
       const list = await store.backendList(store.prefix(), {});
       let remaining = 0;
       for (const kv of list.kvs) {

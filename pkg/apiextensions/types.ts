@@ -85,12 +85,24 @@ export interface CrdNames {
   readonly categories?: readonly string[];
 }
 
+/** spec.conversion.webhook.clientConfig: exactly one of url or service; caBundle is base64 PEM. */
+export interface WebhookClientConfig {
+  readonly url?: string;
+  readonly service?: { readonly namespace: string; readonly name: string; readonly path?: string; readonly port?: number };
+  readonly caBundle?: string;
+}
+
+export interface CrdConversion {
+  readonly strategy: string;
+  readonly webhook?: { readonly clientConfig?: WebhookClientConfig; readonly conversionReviewVersions?: readonly string[] };
+}
+
 export interface CrdSpec {
   readonly group: string;
   readonly names: CrdNames;
   readonly scope: 'Namespaced' | 'Cluster';
   readonly versions: readonly CrdVersion[];
-  readonly conversion?: { readonly strategy: string; readonly webhook?: unknown };
+  readonly conversion?: CrdConversion;
   readonly preserveUnknownFields?: boolean;
 }
 
