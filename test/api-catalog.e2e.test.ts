@@ -184,6 +184,29 @@ const CASES: readonly KindCase[] = [
     body: { spec: { group: 'e2e.k3ts.io', version: 'v1', service: { namespace: NS, name: 'api' }, groupPriorityMinimum: 1000, versionPriority: 15 } },
     defaulted: (o) => expect(o.spec.service.port).toBe(443),
   },
+  {
+    resource: 'devicetaintrules',
+    shortNames: '',
+    apiVersion: 'resource.k8s.io/v1beta2',
+    namespaced: false,
+    kind: 'DeviceTaintRule',
+    name: 'drain-gpu-0',
+    body: { spec: { deviceSelector: { driver: 'gpu.e2e.k3ts.io', pool: 'n1', device: 'gpu-0' }, taint: { key: 'e2e.k3ts.io/maintenance', value: 'true', effect: 'NoSchedule' } } },
+    defaulted: (o) => expect(o.spec.taint.timeAdded).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+  },
+  {
+    resource: 'resourcepoolstatusrequests',
+    shortNames: '',
+    apiVersion: 'resource.k8s.io/v1alpha3',
+    namespaced: false,
+    kind: 'ResourcePoolStatusRequest',
+    name: 'gpu-pools',
+    body: { spec: { driver: 'gpu.e2e.k3ts.io' } },
+    defaulted: (o) => expect(o.spec.limit).toBe(100),
+  },
+  { resource: 'podgroups', shortNames: '', apiVersion: 'scheduling.k8s.io/v1alpha2', namespaced: true, kind: 'PodGroup', name: 'trainers', body: { spec: { schedulingPolicy: { gang: { minCount: 4 } } } } },
+  { resource: 'storageversions', shortNames: '', apiVersion: 'internal.apiserver.k8s.io/v1alpha1', namespaced: false, kind: 'StorageVersion', name: 'e2e.k3ts.io.widgets', body: {}, defaulted: (o) => expect(o).toMatchObject({ spec: {}, status: {} }) },
+  { resource: 'storageversionmigrations', shortNames: '', apiVersion: 'storagemigration.k8s.io/v1beta1', namespaced: false, kind: 'StorageVersionMigration', name: 'e2e-configmaps', body: { spec: { resource: { group: '', resource: 'configmaps' } } } },
 ];
 
 describe('API catalog: cluster-infrastructure kinds', () => {
@@ -215,6 +238,12 @@ describe('API catalog: cluster-infrastructure kinds', () => {
     }
     const versions = (await ok(['api-versions'])).split('\n');
     expect(versions).toEqual(expect.arrayContaining(['autoscaling/v1', 'autoscaling/v2', 'certificates.k8s.io/v1', 'certificates.k8s.io/v1beta1', 'coordination.k8s.io/v1beta1']));
+    expect(versions).toEqual(expect.arrayContaining(['resource.k8s.io/v1beta2', 'resource.k8s.io/v1alpha3', 'scheduling.k8s.io/v1alpha2', 'internal.apiserver.k8s.io/v1alpha1', 'storagemigration.k8s.io/v1beta1']));
+    // Kinds served only in older versions leave the groups' preferred versions (what kubectl picks) at v1.
+    const groups = JSON.parse(await ok(['get', '--raw', '/apis'])).groups as { name: string; preferredVersion: { version: string } }[];
+    expect(groups.find((g) => g.name === 'resource.k8s.io')?.preferredVersion.version).toBe('v1');
+    expect(groups.find((g) => g.name === 'scheduling.k8s.io')?.preferredVersion.version).toBe('v1');
+    expect(await ok(['explain', 'resourceclaims'])).toContain('VERSION:    v1\n');
   });
 
   it('the API priority and fairness bootstrap objects exist from the start', async () => {
@@ -276,6 +305,9 @@ describe('API catalog: cluster-infrastructure kinds', () => {
       expect(out, c.resource).toContain(`KIND:       ${c.kind}`);
     }
     expect(await ok(['explain', 'ingress.spec.rules.http.paths.pathType', '--api-version=networking.k8s.io/v1'])).toContain('FIELD: pathType <string>');
+    expect(await ok(['explain', 'storageversionmigrations.spec.resource', '--api-version=storagemigration.k8s.io/v1beta1'])).toContain('FIELD: resource <GroupResource>');
+    expect(await ok(['explain', 'podgroups.spec.schedulingPolicy.gang.minCount', '--api-version=scheduling.k8s.io/v1alpha2'])).toContain('FIELD: minCount <integer>');
+    expect(await ok(['explain', 'devicetaintrules.spec.taint.effect', '--api-version=resource.k8s.io/v1beta2'])).toContain('FIELD: effect <string>');
   });
 
   for (const c of CASES) {
@@ -310,6 +342,28 @@ describe('API catalog: cluster-infrastructure kinds', () => {
     expect(handler.stderr).toContain('handler: Invalid value: "crun": field is immutable');
     await ok(['delete', 'storageclass', 'fixed']);
     await ok(['delete', 'runtimeclass', 'rc']);
+  });
+
+  it('server-side apply and strategic-merge status patches work for PodGroup and DeviceTaintRule', async () => {
+    const group = { apiVersion: 'scheduling.k8s.io/v1alpha2', kind: 'PodGroup', metadata: { name: 'ssa', namespace: NS }, spec: { schedulingPolicy: { gang: { minCount: 2 } } } };
+    await ok(['apply', '--server-side', '-f', '-'], JSON.stringify(group));
+    const changed = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify({ ...group, spec: { schedulingPolicy: { gang: { minCount: 3 } } } }) });
+    expect(changed.stderr).toContain('field is immutable');
+    const condition = (type: string) => ({ type, status: 'True', reason: 'Testing', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' });
+    await ok(['patch', 'podgroup', 'ssa', '-n', NS, '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions: [condition('PodGroupScheduled')] } })]);
+    await ok(['patch', 'podgroup', 'ssa', '-n', NS, '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions: [condition('DisruptionTarget')] } })]);
+    expect((await json(['get', 'podgroup', 'ssa', '-n', NS])).status.conditions.map((c: Record<string, any>) => c.type).sort()).toEqual(['DisruptionTarget', 'PodGroupScheduled']);
+
+    await ok(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'resource.k8s.io/v1beta2', kind: 'DeviceTaintRule', metadata: { name: 'ssa' }, spec: { taint: { key: 'k', effect: 'None' } } }));
+    const bad = await s.kubectl(['patch', 'devicetaintrule', 'ssa', '--type=merge', '-p', '{"spec":{"taint":{"effect":"PreferNoSchedule"}}}']);
+    expect(bad.stderr).toContain('spec.taint.effect: Unsupported value: "PreferNoSchedule": supported values: "NoExecute", "NoSchedule", "None"');
+    const gen = (await json(['get', 'devicetaintrule', 'ssa'])).metadata.generation;
+    await ok(['patch', 'devicetaintrule', 'ssa', '--type=merge', '-p', '{"spec":{"taint":{"effect":"NoSchedule"}}}']);
+    expect((await json(['get', 'devicetaintrule', 'ssa'])).metadata.generation).toBe(gen + 1);
+    await ok(['patch', 'devicetaintrule', 'ssa', '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions: [condition('EvictionInProgress')] } })]);
+    expect((await json(['get', 'devicetaintrule', 'ssa'])).status.conditions).toMatchObject([{ type: 'EvictionInProgress', status: 'True' }]);
+    await ok(['delete', 'podgroup', 'ssa', '-n', NS]);
+    await ok(['delete', 'devicetaintrule', 'ssa']);
   });
 
   it('kubectl get prints upstream columns for StorageClass, Ingress, NetworkPolicy, HPA and CSR', async () => {

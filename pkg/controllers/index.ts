@@ -21,6 +21,7 @@ import { TAINT_EVICTION_CONTROLLER, taintEvictionController } from './node-lifec
 import { CSR_SIGNING_CONTROLLER, csrSigningController, type CsrSigningConfig } from './certificates/csr-signing-controller';
 import { PERSISTENT_VOLUME_CONTROLLER, persistentVolumeController } from './persistentvolume/persistent-volume-controller';
 import { LOCAL_PATH_PROVISIONER_CONTROLLER, localPathProvisioner, type LocalPathProvisionerOptions } from './localpath/local-path-provisioner';
+import { STORAGE_VERSION_MIGRATOR_CONTROLLER, storageVersionMigrator } from './storageversionmigration/storage-version-migration-controller';
 
 export interface BuiltinControllersConfig {
   /** PEM of the CA that signed the API server's certificate (published as kube-root-ca.crt). */
@@ -59,6 +60,7 @@ export function builtinControllers(cfg: BuiltinControllersConfig): ReadonlyMap<s
     ...(cfg.csrSigning ? [[CSR_SIGNING_CONTROLLER, csrSigningController(cfg.csrSigning)] as const] : []),
     [PERSISTENT_VOLUME_CONTROLLER, persistentVolumeController],
     ...(cfg.localStorage ? [[LOCAL_PATH_PROVISIONER_CONTROLLER, localPathProvisioner(cfg.localStorage)] as const] : []),
+    [STORAGE_VERSION_MIGRATOR_CONTROLLER, storageVersionMigrator],
   ]);
 }
 
@@ -66,3 +68,4 @@ export { CRONJOB_CONTROLLER, DAEMONSET_CONTROLLER, DISRUPTION_CONTROLLER, JOB_CO
 export { DEPLOYMENT_CONTROLLER, GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER, REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER, ROOT_CA_CERT_PUBLISHER, SERVICEACCOUNT_CONTROLLER };
 export { ENDPOINTS_CONTROLLER, ENDPOINTSLICE_CONTROLLER, NODE_IPAM_CONTROLLER, NODE_LIFECYCLE_CONTROLLER, TAINT_EVICTION_CONTROLLER };
 export { CSR_SIGNING_CONTROLLER, LOCAL_PATH_PROVISIONER_CONTROLLER, PERSISTENT_VOLUME_CONTROLLER };
+export { STORAGE_VERSION_MIGRATOR_CONTROLLER };

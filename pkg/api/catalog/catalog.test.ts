@@ -72,6 +72,7 @@ describe('Catalog lookups', () => {
       'coordination.k8s.io/v1beta1',
       'discovery.k8s.io/v1',
       'scheduling.k8s.io/v1',
+      'scheduling.k8s.io/v1alpha2',
       'policy/v1',
       'storage.k8s.io/v1',
       'networking.k8s.io/v1',
@@ -83,11 +84,18 @@ describe('Catalog lookups', () => {
       'admissionregistration.k8s.io/v1',
       'flowcontrol.apiserver.k8s.io/v1',
       'resource.k8s.io/v1',
+      'resource.k8s.io/v1beta2',
+      'resource.k8s.io/v1alpha3',
       'apiregistration.k8s.io/v1',
       'apiextensions.k8s.io/v1',
+      'internal.apiserver.k8s.io/v1alpha1',
+      'storagemigration.k8s.io/v1beta1',
       'k3ts.io/v1',
     ]);
     expect(catalog.group('apps')).toEqual({ name: 'apps', versions: ['v1'], preferredVersion: 'v1' });
+    // Kinds served only in an older version of a group leave the group's preferred version alone.
+    expect(catalog.group('resource.k8s.io')).toEqual({ name: 'resource.k8s.io', versions: ['v1', 'v1beta2', 'v1alpha3'], preferredVersion: 'v1' });
+    expect(catalog.group('scheduling.k8s.io')).toEqual({ name: 'scheduling.k8s.io', versions: ['v1', 'v1alpha2'], preferredVersion: 'v1' });
   });
 
   it('describes subresources with their own kinds and verbs', () => {

@@ -27,6 +27,11 @@ import { flowcontrolV1 } from './flowcontrol-v1';
 import { nodeV1 } from './node-v1';
 import { resourceV1 } from './resource-v1';
 import { k3tsV1 } from './k3ts-v1';
+import { resourceV1beta2 } from './resource-v1beta2';
+import { resourceV1alpha3 } from './resource-v1alpha3';
+import { schedulingV1alpha2 } from './scheduling-v1alpha2';
+import { apiserverinternalV1alpha1 } from './apiserverinternal-v1alpha1';
+import { storagemigrationV1beta1 } from './storagemigration-v1beta1';
 
 /**
  * The built-in modules in discovery order (the order /apis lists groups). Adding a group is one
@@ -58,6 +63,11 @@ export const BUILTIN_MODULES: readonly (readonly ResourceDef[])[] = Object.freez
   apiregistrationV1,
   apiextensionsV1,
   componentStatusV1,
+  resourceV1beta2,
+  resourceV1alpha3,
+  schedulingV1alpha2,
+  apiserverinternalV1alpha1,
+  storagemigrationV1beta1,
   k3tsV1,
 ]);
 

@@ -19,3 +19,4 @@ export { eventFromCoreV1, eventToCoreV1 } from './strategies/event';
 export { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './strategies/job';
 export { computePodQOS, type QOSClass } from './strategies/pod-qos';
 export { toScale } from './strategies/scale';
+export { MIGRATION_FAILED, MIGRATION_RUNNING, MIGRATION_SUCCEEDED } from './strategies/storage-versions';

@@ -56,6 +56,7 @@ import {
   webhookConfigurationTable,
 } from './infrastructure-tables';
 import { addonTable } from '../catalog/k3ts-v1';
+import { storageVersionMigrationTable, storageVersionTable } from './storage-version-tables';
 
 const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['/pods', podTable],
@@ -122,6 +123,11 @@ const TABLES: ReadonlyMap<string, TableDef> = new Map<string, TableDef>([
   ['apiregistration.k8s.io/apiservices', apiServiceTable],
   ['/componentstatuses', componentStatusTable],
   ['k3ts.io/addons', addonTable],
+  ['resource.k8s.io/devicetaintrules', defaultTable],
+  ['resource.k8s.io/resourcepoolstatusrequests', defaultTable],
+  ['scheduling.k8s.io/podgroups', defaultTable],
+  ['internal.apiserver.k8s.io/storageversions', storageVersionTable],
+  ['storagemigration.k8s.io/storageversionmigrations', storageVersionMigrationTable],
 ]);
 
 /** The table for `group` ('' for core) / `resource` (plural), or undefined: then use defaultTable. */

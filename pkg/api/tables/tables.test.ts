@@ -85,6 +85,11 @@ const EXPECTED: Record<string, string[]> = {
   '/componentstatuses': ['NAME', 'STATUS', 'MESSAGE', 'ERROR'],
   'coordination.k8s.io/leasecandidates': ['NAME', 'LEASENAME', 'BINARYVERSION', 'EMULATIONVERSION', 'AGE', '*RENEWTIME'],
   'k3ts.io/addons': ['NAME', 'SOURCE', 'CHECKSUM', 'AGE'],
+  'resource.k8s.io/devicetaintrules': ['NAME', 'CREATED AT'],
+  'resource.k8s.io/resourcepoolstatusrequests': ['NAME', 'CREATED AT'],
+  'scheduling.k8s.io/podgroups': ['NAME', 'CREATED AT'],
+  'internal.apiserver.k8s.io/storageversions': ['NAME', 'COMMONENCODINGVERSION', 'STORAGEVERSIONS', 'AGE'],
+  'storagemigration.k8s.io/storageversionmigrations': ['NAME', 'RESOURCE'],
 };
 
 function def(key: string): TableDef {
