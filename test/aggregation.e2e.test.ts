@@ -4,14 +4,20 @@
 // host's non-loopback address (EndpointSlice validation refuses loopback). The API server proxies
 // as the front proxy (client certificate of the request-header CA, X-Remote-User/-Group headers),
 // keeps the APIService's Available condition and answers 503 for its paths once it is gone.
+// The extension's OpenAPI v3 document is listed in /openapi/v3 (and folded into /openapi/v2), so
+// `kubectl explain` knows Flunder; upgrade requests (WebSocket, SPDY) pass through to the
+// extension as raw two-way streams after authorization.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueServingCertificate } from '../pkg/certs/authority';
+import { acceptKey, acceptWebSocket, WsConnection } from '../pkg/kubelet/server/websocket';
 import { eventually, startTestServer, type TestServer } from './helpers/cluster';
 
 const hostIp = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
@@ -27,11 +33,41 @@ interface Seen {
   readonly clientVerified: boolean;
 }
 
-/** The extension API server: discovery, list and get of flunders; records who asked. */
+/** The extension's OpenAPI v3 document of wardle.example.com/v1alpha1: Flunder with `specFields` under spec. */
+function flunderOpenApi(specFields: readonly string[]): string {
+  const gvk = [{ group: 'wardle.example.com', version: 'v1alpha1', kind: 'Flunder' }];
+  return JSON.stringify({
+    openapi: '3.0.0',
+    info: { title: 'Wardle', version: 'v0.1.0' },
+    paths: {
+      [`/apis/${GV}/namespaces/{namespace}/flunders/{name}`]: {
+        get: { operationId: 'readFlunder', 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk[0], responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/com.example.wardle.v1alpha1.Flunder' } } } } } },
+      },
+    },
+    components: {
+      schemas: {
+        'com.example.wardle.v1alpha1.Flunder': {
+          type: 'object',
+          description: 'A Flunder of the wardle example.',
+          properties: {
+            apiVersion: { type: 'string' },
+            kind: { type: 'string' },
+            metadata: { type: 'object' },
+            spec: { type: 'object', properties: Object.fromEntries(specFields.map((f) => [f, { type: 'string', description: `The ${f} of the flunder.` }])) },
+          },
+          'x-kubernetes-group-version-kind': gvk,
+        },
+      },
+    },
+  });
+}
+
+/** The extension API server: discovery, list and get of flunders, OpenAPI v3, upgrades; records who asked. */
 async function startExtension(requestHeaderCaPem: string) {
   const ca = await createCertificateAuthority({ commonName: 'wardle-ca', days: 1 });
   const leaf = await issueServingCertificate(ca, { commonName: 'api.wardle.svc', dnsNames: ['api.wardle.svc'], ipAddresses: [], days: 1 });
   const seen: Seen[] = [];
+  const openapi = { specFields: ['reference'] };
   const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, ca: requestHeaderCaPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const socket = req.socket as TLSSocket;
     // One X-Remote-Group header line per group.
@@ -48,6 +84,14 @@ async function startExtension(requestHeaderCaPem: string) {
       res.write(`${JSON.stringify({ type: 'ADDED', object: FLUNDERS[0] })}\n`);
       return;
     }
+    if (url.pathname === '/openapi/v3') {
+      const hash = crypto.createHash('sha256').update(flunderOpenApi(openapi.specFields)).digest('hex');
+      return send(200, { paths: { [`apis/${GV}`]: { serverRelativeURL: `/openapi/v3/apis/${GV}?hash=${hash}` } } });
+    }
+    if (url.pathname === `/openapi/v3/apis/${GV}`) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(flunderOpenApi(openapi.specFields));
+    }
     if (url.pathname === base) return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GV, resources: [{ name: 'flunders', singularName: 'flunder', namespaced: true, kind: 'Flunder', verbs: ['get', 'list'], shortNames: ['fl'] }] });
     if (url.pathname === `${base}/flunders` || url.pathname === `${base}/namespaces/default/flunders`) return send(200, { apiVersion: GV, kind: 'FlunderList', metadata: { resourceVersion: '1' }, items: FLUNDERS });
     const one = /^\/apis\/wardle\.example\.com\/v1alpha1\/namespaces\/default\/flunders\/([^/]+)$/.exec(url.pathname);
@@ -55,17 +99,82 @@ async function startExtension(requestHeaderCaPem: string) {
     if (found) return send(200, found);
     send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${url.pathname} not found` });
   });
+  // Upgrades: `…/flunders/<name>/echo` echoes WebSocket messages; an SPDY/3.1 upgrade is answered
+  // 101 and its bytes echoed raw.
+  const upgrades: { path: string; user?: string; protocols: string[] }[] = [];
+  server.on('upgrade', (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    upgrades.push({ path: req.url ?? '', user: req.headers['x-remote-user'] as string | undefined, protocols: req.headersDistinct['x-stream-protocol-version'] ?? [] });
+    if (!/\/flunders\/[^/]+\/echo(\?|$)/.test(req.url ?? '')) return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    if (String(req.headers.upgrade).toLowerCase() === 'spdy/3.1') {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n');
+      if (head.length) socket.write(head);
+      socket.pipe(socket);
+      return;
+    }
+    const ws = acceptWebSocket(req, socket, head, 'echo.example.com');
+    ws?.on('message', (data, binary) => ws.send(Buffer.concat([Buffer.from('echo: '), data]), binary));
+  });
   await new Promise<void>((resolve) => server.listen(0, hostIp, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     caBundle: Buffer.from(ca.certPem).toString('base64'),
     seen,
+    openapi,
+    upgrades,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+interface UpgradeAnswer {
+  readonly status: number;
+  readonly headers: Map<string, string>;
+  readonly socket: tls.TLSSocket;
+  /** Bytes that followed the answer's head. */
+  readonly rest: Buffer;
+}
+
+/** Sends an upgrade request to the API server as the admin and reads the answer's head. */
+function upgradeThroughApi(s: TestServer, pathAndQuery: string, headerLines: readonly string[]): Promise<UpgradeAnswer> {
+  const dir = path.join(s.dataDir, 'server', 'tls');
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: s.port, ca: fs.readFileSync(path.join(dir, 'server-ca.crt')), cert: fs.readFileSync(path.join(dir, 'client-admin.crt')), key: fs.readFileSync(path.join(dir, 'client-admin.key')) });
+    let buf = Buffer.alloc(0);
+    socket.once('error', reject);
+    socket.once('secureConnect', () => socket.write([`GET ${pathAndQuery} HTTP/1.1`, `Host: 127.0.0.1:${s.port}`, 'Connection: Upgrade', ...headerLines, '', ''].join('\r\n')));
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const headers = new Map(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const));
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, socket, rest: buf.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** The next chunk of bytes a socket receives (after `already`, if any). */
+function nextBytes(socket: tls.TLSSocket, already: Buffer, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buf = already;
+    const check = () => {
+      if (buf.length < length) return;
+      socket.off('data', onData);
+      resolve(buf);
+    };
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      check();
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`the connection closed after ${buf.length} of ${length} bytes`)));
+    check();
+  });
 }
 
 describe.skipIf(!hostIp)('API aggregation with kubectl', () => {
@@ -199,6 +308,64 @@ spec:
     expect(JSON.parse(first.trim())).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'alpha' } } });
   });
 
+  it("the extension's OpenAPI v3 is listed in /openapi/v3, folded into /openapi/v2, and kubectl explain describes its kind", async () => {
+    const index = async () => JSON.parse((await ok(['get', '--raw', '/openapi/v3'])).stdout) as { paths: Record<string, { serverRelativeURL: string }> };
+    const url = await eventually(async () => (await index()).paths[`apis/${GV}`]?.serverRelativeURL, 'the aggregated group version in /openapi/v3', 45_000, 250);
+    expect((await index()).paths['apis/apps/v1']).toBeDefined();
+    const doc = JSON.parse((await ok(['get', '--raw', url])).stdout) as { components: { schemas: Record<string, unknown> } };
+    expect(Object.keys(doc.components.schemas)).toContain('com.example.wardle.v1alpha1.Flunder');
+    // The served hash is the document's own; an outdated one is redirected to it.
+    const hash = new URL(url, 'https://x').searchParams.get('hash')!;
+    expect(hash).toBe(crypto.createHash('sha512').update(flunderOpenApi(['reference'])).digest('hex').toUpperCase());
+
+    const explain = await ok(['explain', 'flunders.spec']);
+    expect(explain.stdout).toContain('KIND:       Flunder');
+    expect(explain.stdout).toMatch(/reference\s+<string>/);
+    const v2 = await ok(['explain', '--output=plaintext-openapiv2', 'flunders.spec']);
+    expect(v2.stdout).toMatch(/reference\s+<string>/);
+
+    // A changed document is picked up when the APIService changes (or at the next periodic check).
+    ext!.openapi.specFields = ['reference', 'size'];
+    await ok(['annotate', 'apiservice', 'v1alpha1.wardle.example.com', 'example.com/touched=1', '--overwrite']);
+    await eventually(async () => (await run(['explain', 'flunders.spec'])).stdout.includes('size'), 'kubectl explain to show the new field', 45_000, 500);
+    const newUrl = (await index()).paths[`apis/${GV}`]!.serverRelativeURL;
+    expect(newUrl).not.toBe(url);
+  });
+
+  it('upgrade requests to an aggregated resource are joined to the extension as raw streams, as the caller', async () => {
+    const echoPath = `/apis/${GV}/namespaces/default/flunders/alpha/echo`;
+    const key = crypto.randomBytes(16).toString('base64');
+    const ws = await upgradeThroughApi(s, echoPath, ['Upgrade: websocket', `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: echo.example.com']);
+    expect(ws.status).toBe(101);
+    expect(ws.headers.get('sec-websocket-accept')).toBe(acceptKey(key));
+    expect(ws.headers.get('sec-websocket-protocol')).toBe('echo.example.com');
+    const conn = new WsConnection(ws.socket, true, 'echo.example.com', ws.rest);
+    const reply = new Promise<string>((resolve) => conn.once('message', (d) => resolve(d.toString('utf8'))));
+    conn.send(Buffer.from('hello'), false);
+    expect(await reply).toBe('echo: hello');
+    conn.close();
+    expect(ext!.upgrades.at(-1)).toMatchObject({ path: echoPath, user: 'system:admin' });
+
+    // SPDY: repeated X-Stream-Protocol-Version lines arrive as a list; bytes flow both ways untouched.
+    const spdy = await upgradeThroughApi(s, `${echoPath}?stdout=true`, ['Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io', 'X-Stream-Protocol-Version: v3.channel.k8s.io']);
+    expect(spdy.status).toBe(101);
+    expect(spdy.headers.get('x-stream-protocol-version')).toBe('v4.channel.k8s.io');
+    const frame = Buffer.from([0x80, 0x03, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04]);
+    spdy.socket.write(frame);
+    expect(await nextBytes(spdy.socket, spdy.rest, frame.length)).toEqual(frame);
+    spdy.socket.destroy();
+    expect(ext!.upgrades.at(-1)).toMatchObject({ path: `${echoPath}?stdout=true`, user: 'system:admin', protocols: ['v4.channel.k8s.io', 'v3.channel.k8s.io'] });
+
+    // Authorization comes first: a caller without access gets a 403 Status and the extension sees nothing.
+    const before = ext!.upgrades.length;
+    const denied = await upgradeThroughApi(s, echoPath, ['Upgrade: websocket', `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', 'Impersonate-User: nobody']);
+    expect(denied.status).toBe(403);
+    const body = await nextBytes(denied.socket, denied.rest, Number(denied.headers.get('content-length')));
+    expect(JSON.parse(body.toString('utf8'))).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
+    denied.socket.destroy();
+    expect(ext!.upgrades.length).toBe(before);
+  });
+
   it('a stopped extension makes the APIService unavailable and its paths 503 while the rest of the API works', async () => {
     await ext!.close();
     ext = undefined;
@@ -212,6 +379,12 @@ spec:
     expect(raw.stderr).toContain('ServiceUnavailable');
     await ok(['get', 'pods', '-A']);
     await ok(['get', 'namespaces']);
+    // OpenAPI leaves the unavailable group out and keeps serving the rest.
+    const index = JSON.parse((await ok(['get', '--raw', '/openapi/v3'])).stdout) as { paths: Record<string, unknown> };
+    expect(index.paths[`apis/${GV}`]).toBeUndefined();
+    expect(index.paths['api/v1']).toBeDefined();
+    expect((await ok(['explain', 'pods.spec.containers'])).stdout).toMatch(/image\s+<string>/);
+    expect((await ok(['explain', '--output=plaintext-openapiv2', 'deployments.spec'])).stdout).toMatch(/replicas\s+<integer>/);
   });
 
   it('an APIService naming a missing Service is unavailable with ServiceNotFound and answers 503', async () => {

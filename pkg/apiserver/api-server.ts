@@ -15,6 +15,7 @@ import { warningHeaders, writeError, writeJson, writeText } from './http/respond
 import { aggregatedDiscoveryVersion } from './negotiation';
 import { authorizationScope, parseRequestInfo, type ResourceRequest } from './request-info';
 import { impersonatedUser } from './impersonation';
+import { OpenApiEndpoints, type AggregatedOpenApi } from './openapi-endpoints';
 
 /**
  * Returns the caller, undefined when this authenticator does not apply (no credentials of its
@@ -33,7 +34,7 @@ export interface OpenApiProvider {
 }
 
 /** Group versions served by extension API servers (APIService with spec.service): routing and discovery. */
-export interface AggregatedApis {
+export interface AggregatedApis extends AggregatedOpenApi {
   /** True when the path is under an aggregated `/apis/<group>/<version>`. */
   routes(path: string): boolean;
   /** Forwards an authorized request (503 Status while its APIService is unavailable). */
@@ -96,9 +97,12 @@ function userOfCertificate(socket: TLSSocket): UserInfo | undefined {
 
 export class ApiServer {
   private readonly log: Logger;
+  /** /openapi/v3 (index and documents, aggregated ones included) and /openapi/v2. */
+  private readonly openapi?: OpenApiEndpoints;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.services.log;
+    this.openapi = opts.openapi ? new OpenApiEndpoints(opts.openapi, opts.aggregator) : undefined;
   }
 
   private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
@@ -230,11 +234,7 @@ export class ApiServer {
       if (g) return writeJson(res, 200, g);
     }
     if (parts[0] === 'apis' && parts.length === 3 && catalog.servesGroupVersion(parts[1]!, parts[2]!)) return writeJson(res, 200, legacyResourceList(catalog, parts[1]!, parts[2]!));
-    if (parts[0] === 'openapi' && parts[1] === 'v3' && this.opts.openapi) {
-      if (parts.length === 2) return writeJson(res, 200, this.opts.openapi.index());
-      const doc = this.opts.openapi.document(parts.slice(2).join('/'));
-      if (doc !== undefined) return writeJson(res, 200, doc);
-    }
+    if (parts[0] === 'openapi' && this.openapi?.serve(req, res, parts.slice(1), query)) return;
     throw errors.notFoundPath();
   }
 

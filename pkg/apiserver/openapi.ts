@@ -121,7 +121,8 @@ export function createOpenApiProvider(catalog: CatalogView, schemas: SchemaSourc
     docs.set(key, entry);
     return entry;
   };
-  // The documents are fixed for a build: hash what they are made of instead of building them all.
+  // The documents are fixed for a build: this stamp of what they are made of only keys caches; the
+  // hash clients see is that of the document's bytes (OpenApiEndpoints).
   const cheapHash = (group: string, version: string) =>
     crypto
       .createHash('sha512')

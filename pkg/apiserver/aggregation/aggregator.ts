@@ -1,8 +1,8 @@
 // API aggregation: APIServices with spec.service route /apis/<group>/<version>/… to an extension
 // API server. A small availability controller (every 30 s and on APIService, Service and
 // EndpointSlice changes) resolves each Service, fetches and caches the extension's discovery
-// document, and keeps status.conditions[Available] current; discovery merges the cached documents.
-import * as https from 'node:https';
+// document and its OpenAPI v3 document, and keeps status.conditions[Available] current; discovery
+// and /openapi/v3 merge the cached documents. Upgrade requests are joined to the extension raw.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceDef } from '../../api/resource-def';
 import type { KubeObject } from '../../api/types';
@@ -10,7 +10,10 @@ import type { Logger } from '../../log/logger';
 import type { UserInfo } from '../handlers/request-context';
 import { errors } from '../errors';
 import type { Store } from '../registry/store';
-import { connectOptions, frontProxyHeaders, proxyRequest, type FrontProxyIdentity, type ProxyTarget } from './proxy-request';
+import { getJsonFromExtension } from './extension-client';
+import { fetchExtensionOpenApi, type CachedOpenApiDocument } from './extension-openapi';
+import { proxyRequest, type FrontProxyIdentity, type ProxyTarget } from './proxy-request';
+import { proxyUpgrade } from './proxy-upgrade';
 import { resolveService, type ServiceRef } from './resolve-service';
 import { aggregatedGroup, legacyApiGroup, type ApiResourceList } from './discovery-documents';
 
@@ -33,12 +36,11 @@ interface Entry {
   target?: ProxyTarget;
   available: boolean;
   discovery?: ApiResourceList;
+  openapi?: CachedOpenApiDocument;
 }
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-/** The identity the availability checks present (upstream's aggregator user). */
-const CHECK_USER: UserInfo = { username: 'system:kube-aggregator', groups: ['system:masters', 'system:authenticated'] };
 
 export class Aggregator {
   private entries = new Map<string, Entry>();
@@ -125,6 +127,7 @@ export class Aggregator {
         try {
           entry.discovery = await this.fetchDiscovery(entry, entry.target);
           condition = { status: 'True', reason: 'Passed', message: 'all checks passed' };
+          entry.openapi = await this.fetchOpenApi(entry, entry.target);
         } catch (e) {
           condition = { status: 'False', reason: 'FailedDiscoveryCheck', message: `failing or missing response from https://${res.host}:${res.port}/apis/${entry.group}/${entry.version}: ${e instanceof Error ? e.message : String(e)}` };
         }
@@ -136,28 +139,20 @@ export class Aggregator {
     this.entries = next;
   }
 
-  private fetchDiscovery(entry: Entry, target: ProxyTarget): Promise<ApiResourceList> {
-    return new Promise((resolve, reject) => {
-      const req = https.request({ ...connectOptions(target, this.deps.identity), path: `/apis/${entry.group}/${entry.version}`, method: 'GET', headers: frontProxyHeaders({ accept: 'application/json' }, CHECK_USER), timeout: 5000 });
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`bad status from discovery: ${res.statusCode}`));
-          try {
-            const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ApiResourceList;
-            if (!Array.isArray(doc.resources)) return reject(new Error('discovery document without resources'));
-            resolve(doc);
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        });
-      });
-      req.end();
-    });
+  private async fetchDiscovery(entry: Entry, target: ProxyTarget): Promise<ApiResourceList> {
+    const doc = (await getJsonFromExtension(target, this.deps.identity, `/apis/${entry.group}/${entry.version}`, 'discovery')) as ApiResourceList | null;
+    if (!doc || !Array.isArray(doc.resources)) throw new Error('discovery document without resources');
+    return doc;
+  }
+
+  /** The extension's OpenAPI v3 document of the group version; a failure keeps the last copy. */
+  private async fetchOpenApi(entry: Entry, target: ProxyTarget): Promise<CachedOpenApiDocument | undefined> {
+    try {
+      return await fetchExtensionOpenApi(target, this.deps.identity, entry.group, entry.version, entry.openapi);
+    } catch (e) {
+      this.deps.log.debug('aggregated OpenAPI not downloaded', { apiservice: entry.name, error: e instanceof Error ? e.message : String(e) });
+      return entry.openapi;
+    }
   }
 
   private async writeCondition(store: Store, obj: KubeObject, c: { status: string; reason: string; message: string }): Promise<void> {
@@ -199,11 +194,33 @@ export class Aggregator {
     const what = `${entry.version}.${entry.group}`;
     if (!entry.available || !entry.target) throw errors.unavailable(`the server is currently unable to handle the request (APIService ${what} is not available)`);
     try {
-      await proxyRequest(req, res, user, entry.target, this.deps.identity, what);
+      // Connection: Upgrade (WebSocket, SPDY): a raw two-way stream once the extension has answered the handshake.
+      const socket = res.socket;
+      if (isUpgrade(req) && socket) await proxyUpgrade(req, res, socket, user, entry.target, this.deps.identity, what);
+      else await proxyRequest(req, res, user, entry.target, this.deps.identity, what);
     } catch (e) {
       this.kick();
       throw e;
     }
+  }
+
+  /** `/openapi/v3` index entries of the available aggregated group versions whose document is cached. */
+  openApiPaths(): Record<string, { serverRelativeURL: string }> {
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const e of this.entries.values()) {
+      if (!e.available || !e.openapi) continue;
+      const p = `apis/${e.group}/${e.version}`;
+      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${e.openapi.hash}` };
+    }
+    return paths;
+  }
+
+  /** The cached OpenAPI v3 document of `apis/<group>/<version>` of an available APIService. */
+  openApiDocument(path: string): { readonly hash: string; readonly body: string } | undefined {
+    const parts = path.split('/');
+    if (parts[0] !== 'apis' || parts.length !== 3) return undefined;
+    const e = this.entries.get(`${parts[1]}/${parts[2]}`);
+    return e?.available && e.openapi ? { hash: e.openapi.hash, body: e.openapi.body } : undefined;
   }
 
   /** Aggregated groups for legacy discovery: `{group, versions}` (preferred first). */
@@ -254,5 +271,11 @@ function toEntry(obj: KubeObject, prev: Entry | undefined): Entry | undefined {
     versionPriority: typeof spec.versionPriority === 'number' ? spec.versionPriority : 0,
     available: prev?.available ?? false,
     discovery: prev?.discovery,
+    openapi: prev?.openapi,
   };
+}
+
+function isUpgrade(req: IncomingMessage): boolean {
+  const connection = String(req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  return connection.includes('upgrade') && typeof req.headers.upgrade === 'string' && req.headers.upgrade !== '';
 }

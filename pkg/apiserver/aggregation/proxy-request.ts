@@ -23,7 +23,7 @@ export interface FrontProxyIdentity {
 }
 
 /** Request headers never forwarded: credentials, impersonation and identity headers a caller could forge. */
-function forwardable(name: string): boolean {
+export function forwardable(name: string): boolean {
   const n = name.toLowerCase();
   return !(n === 'authorization' || n === 'host' || n === 'connection' || n === 'proxy-authorization' || n.startsWith('impersonate-') || n.startsWith('x-remote-'));
 }
