@@ -24,18 +24,26 @@ export class FieldSet {
   /** Add a path (mutates; for building). The empty path (the root) is never a member. */
   insert(path: readonly PathElement[]): this {
     if (path.length === 0) return this;
-    const [head, ...rest] = path as [PathElement, ...PathElement[]];
-    const key = serializeElement(head);
-    if (rest.length === 0) {
-      this.members.set(key, head);
-    } else {
-      let child = this.children.get(key);
-      if (!child) {
-        child = { pe: head, set: new FieldSet() };
-        this.children.set(key, child);
-      }
-      child.set.insert(rest);
+    let level: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) level = level.descend(path[i] as PathElement);
+    level.addMember(path[path.length - 1] as PathElement);
+    return this;
+  }
+
+  /** The subtree under `pe`, created when missing (mutates; for building level by level). */
+  descend(pe: PathElement): FieldSet {
+    const key = serializeElement(pe);
+    let child = this.children.get(key);
+    if (!child) {
+      child = { pe, set: new FieldSet() };
+      this.children.set(key, child);
     }
+    return child.set;
+  }
+
+  /** Add `pe` as a member at this level (mutates; `insert([pe])` without the path). */
+  addMember(pe: PathElement): this {
+    this.members.set(serializeElement(pe), pe);
     return this;
   }
 

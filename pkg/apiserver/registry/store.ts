@@ -95,6 +95,8 @@ export class Store {
   readonly prefixRoot: string;
   /** Objects decoded for watchers, by the stored value (or delete event) they came from. */
   private readonly shared = new WeakMap<object, KubeObject>();
+  /** JSON text of shared objects, serialized once for every watcher that sends them whole. */
+  private readonly sharedText = new WeakMap<KubeObject, string>();
 
   constructor(readonly def: ResourceDef, private readonly ctx: StoreContext, private readonly hooks: StoreHooks = {}) {
     this.prefixRoot = `/registry/${def.storageResource ?? def.resource}/`;
@@ -151,6 +153,13 @@ export class Store {
     let obj = this.shared.get(kv);
     if (!obj) this.shared.set(kv, (obj = this.decode(kv)));
     return obj;
+  }
+
+  /** JSON.stringify of an object from decodeShared/decodeDeleted, computed once for all watchers. */
+  sharedJson(obj: KubeObject): string {
+    let text = this.sharedText.get(obj);
+    if (text === undefined) this.sharedText.set(obj, (text = JSON.stringify(obj)));
+    return text;
   }
 
   /** The object a delete event removed, at the delete's revision (shared like decodeShared). */
