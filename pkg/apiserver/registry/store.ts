@@ -336,7 +336,10 @@ export class Store {
       if (opts.track) next = opts.track(current, next);
       this.invalid(name, [...validateObjectMeta(next, this.def, 'update', current), ...(strategy.validate?.(next) ?? []), ...(strategy.validateUpdate?.(next, current) ?? [])]);
       delete next.metadata.resourceVersion;
-      const unchanged = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+      // As etcd3's GuaranteedUpdate: no write when the bytes would not change. Resources whose reads
+      // convert the stored form (custom resources get their version's defaults) compare the bytes.
+      const sameObject = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+      const unchanged = sameObject && (!this.def.strategy.fromStorage || Buffer.from(this.encode(next)).equals(Buffer.from(kv!.value)));
       if (unchanged) return { object: current, created: false };
       const begin = opts.subresource ? undefined : this.hooks.beginUpdate;
       if (opts.dryRun) {
