@@ -8,6 +8,7 @@ export { Reflector, type ReflectorConfig, type ReflectorSink } from './reflector
 export { RESOURCES, apiVersionOf, groupResourceName, resourcePath, type ResourceRef } from './resource-ref';
 export * from './rest-client';
 export { SharedInformer, type EventHandler, type SharedInformerConfig } from './shared-informer';
+export { ConnectionTransport } from './connection-transport';
 export { HttpsTransport, readText, type HttpMethod, type HttpsTransportConfig, type Transport, type TransportRequest, type TransportResponse } from './transport';
 export type { WatchEvent, WatchEventType, WatchStream } from './watch-stream';
 export { discoverResources, resourceForKind, type ServedResource } from './discovery';

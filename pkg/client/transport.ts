@@ -42,7 +42,8 @@ export interface HttpsTransportConfig {
   readonly serverName?: string;
 }
 
-function transportError(e: unknown, signal: AbortSignal | undefined, what: string): ClientError {
+/** A transport failure as a ClientError ('aborted' when the caller cancelled). */
+export function transportError(e: unknown, signal: AbortSignal | undefined, what: string): ClientError {
   if (signal?.aborted) return new ClientError('aborted', `${what} was cancelled`, { cause: e });
   return new ClientError('transport', `${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
@@ -85,7 +86,7 @@ export class HttpsTransport implements Transport {
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
-          body: wrapBody(res, req.signal, what),
+          body: bodyOf(res, req.signal, what),
           close: () => {
             res.destroy();
             r.destroy();
@@ -102,7 +103,8 @@ export class HttpsTransport implements Transport {
   }
 }
 
-async function* wrapBody(res: IncomingMessage, signal: AbortSignal | undefined, what: string): AsyncGenerator<Uint8Array> {
+/** A response body as chunks, its errors as ClientErrors (shared with other transports). */
+export async function* bodyOf(res: IncomingMessage, signal: AbortSignal | undefined, what: string): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of res) yield chunk as Uint8Array;
     // A response cut before its end (server gone) finishes without error in some Node paths.

@@ -8,6 +8,7 @@ import { ApiServer, createX509Authenticator } from '../apiserver/api-server';
 import { CatalogView } from '../apiserver/catalog-view';
 import { ApiError } from '../apiserver/errors';
 import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server';
+import { LoopbackServer, loopbackUserOf } from '../apiserver/loopback';
 import type { ApiMachinery } from '../apiserver/machinery';
 import type { Authenticator, NonResourceHandler, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
 import type { AdmissionPlugin, Authorizer } from '../apiserver/authorization';
@@ -66,6 +67,8 @@ export interface ControlPlaneDeps {
 export interface ControlPlane {
   readonly port: number;
   readonly stores: ReadonlyMap<ResourceDef, Store>;
+  /** In-process connections for the components embedded in this process (scheduler, controllers). */
+  readonly loopback: LoopbackServer;
   stop(): Promise<void>;
 }
 
@@ -122,7 +125,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   let ready = false;
   const api = new ApiServer({
     services: { catalog, stores, machinery: customResources.machinery(deps.machinery), dynamicSubresources: customResources.subresource, resourceWarnings: customResources.warnings, servingEnded: customResources.servingEnded, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
-    authenticators: [createX509Authenticator(), ...(deps.authenticators ?? [])],
+    authenticators: [(req) => loopbackUserOf(req.socket), createX509Authenticator(), ...(deps.authenticators ?? [])],
     authorizer,
     // pods/binding is built in (the scheduler's write); deps may add or replace others.
     subresources: new Map([[POD_BINDING_SUBRESOURCE, createPodBindingHandler(storeCtx)], [COMPONENT_STATUSES_KEY, componentStatusHandler(EMBEDDED_COMPONENT_LEASES)], ...(deps.subresources ?? [])]),
@@ -141,6 +144,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     clientCaPem: certs.clientCa.certPem,
     preHandle: deps.preHandle,
   });
+  const loopback = new LoopbackServer((req, res) => api.handle(req, res));
   ready = true;
   aggregator.start();
   log.info('API server listening', { address: cfg.listen.address, port: https.port });
@@ -169,8 +173,10 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   return {
     port: https.port,
     stores,
+    loopback,
     async stop() {
       ready = false;
+      loopback.close();
       aggregator.stop();
       await serviceNetwork.stop();
       await https.close();

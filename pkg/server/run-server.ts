@@ -92,7 +92,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const cmFlags = controllerManagerArgs(cfg.controllerManager?.args ?? []);
     if (cmFlags.unsupported.length > 0) log.warn('ignoring --kube-controller-manager-arg values k3ts does not support (only node-monitor-grace-period, node-startup-grace-period)', { args: cmFlags.unsupported.join(' ') });
     const controllerManager = await startControllers(
-      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), clusterCidr: cfg.network?.clusterCidr, nodeLifecycle: cmFlags.nodeLifecycle, networkAddons: networkAddonsFromFlags(flags), localStorage: localStorageFromFlags(flags, cfg.paths.storage) },
+      { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), loopback: controlPlane.loopback, clusterCidr: cfg.network?.clusterCidr, nodeLifecycle: cmFlags.nodeLifecycle, networkAddons: networkAddonsFromFlags(flags), localStorage: localStorageFromFlags(flags, cfg.paths.storage) },
       log.child('controller-manager'),
     );
     // Packaged and user manifests in server/manifests → Addons and their objects (pkg/deploy).
@@ -105,7 +105,7 @@ export async function runServer(flags: ServerFlagValues, ctx: RunContext): Promi
     const scheduler = cfg.scheduler?.disabled
       ? undefined
       : await startScheduler(
-          { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), configFile: schedulerFlags.configFile },
+          { tlsDir: cfg.paths.server.tls, apiServer: cfg.kubeconfigServer.replace(/:\d+$/, `:${controlPlane.port}`), identity: controllerIdentity(cfg.nodeName), loopback: controlPlane.loopback, configFile: schedulerFlags.configFile },
           log.child('scheduler'),
         );
     // The local agent (containerd + kubelet) registers this host as a node, unless --disable-agent.

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HttpsTransport, RestClient, systemClock, type Clock } from '../client';
+import { RestClient, systemClock, type Clock } from '../client';
+import { componentTransport, type LoopbackConnector } from './component-transport';
 import { ControllerManager, LeaderElector } from '../controller';
 import { builtinControllers } from '../controllers';
 import type { NodeLifecycleOptions } from '../controllers/node-lifecycle/node-lifecycle-controller';
@@ -33,6 +34,8 @@ export interface ControllersConfig {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** The API server's in-process connections, when it runs in this process. */
+  readonly loopback?: LoopbackConnector;
 }
 
 export interface RunningControllers {
@@ -49,9 +52,9 @@ export async function startControllers(cfg: ControllersConfig, log: Logger, cloc
   const [caPem, certPem, keyPem] = await Promise.all(['server-ca.crt', 'client-controller.crt', 'client-controller.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
   const [serverCaKey, clientCaPem, clientCaKey] = await Promise.all(['server-ca.key', 'client-ca.crt', 'client-ca.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
   const csrSigning = { clientCa: { certPem: clientCaPem, keyPem: clientCaKey }, serverCa: { certPem: caPem, keyPem: serverCaKey } };
-  const client = new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem, keyPem }), userAgent: 'kube-controller-manager' });
+  const client = new RestClient({ transport: componentTransport({ apiServer: cfg.apiServer, caPem, certPem, keyPem }, cfg.loopback), userAgent: 'kube-controller-manager' });
   const addonKeys = cfg.networkAddons ? await Promise.all(['client-supervisor.crt', 'client-supervisor.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8'))) : undefined;
-  const addonWriter = addonKeys ? new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem: addonKeys[0]!, keyPem: addonKeys[1]! }), userAgent: 'k3ts-supervisor' }) : undefined;
+  const addonWriter = addonKeys ? new RestClient({ transport: componentTransport({ apiServer: cfg.apiServer, caPem, certPem: addonKeys[0]!, keyPem: addonKeys[1]! }, cfg.loopback), userAgent: 'k3ts-supervisor' }) : undefined;
   const controllers = new Map([...builtinControllers({ rootCaPem: caPem, clusterCidr: cfg.clusterCidr, nodeLifecycle: cfg.nodeLifecycle, csrSigning, localStorage: cfg.localStorage }), ...networkAddonControllers(cfg.networkAddons, addonWriter)]);
   const manager = new ControllerManager({ client, clock, log, controllers });
   const elector = new LeaderElector({

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { HttpsTransport, RestClient, systemClock, type Clock } from '../client';
+import { RestClient, systemClock, type Clock } from '../client';
+import { componentTransport, type LoopbackConnector } from './component-transport';
 import { LeaderElector } from '../controller';
 import type { Logger } from '../log/logger';
 import { builtinRegistry, defaultSchedulerConfig, parseSchedulerConfig, pluginPoints, Scheduler, type SchedulerConfig } from '../scheduler';
@@ -21,6 +22,8 @@ export interface SchedulerServiceConfig {
   readonly identity: string;
   /** KubeSchedulerConfiguration file (YAML or JSON). */
   readonly configFile?: string;
+  /** The API server's in-process connections, when it runs in this process. */
+  readonly loopback?: LoopbackConnector;
 }
 
 export interface RunningScheduler {
@@ -51,7 +54,7 @@ export async function loadSchedulerConfig(file: string | undefined): Promise<Sch
 export async function startScheduler(cfg: SchedulerServiceConfig, log: Logger, clock: Clock = systemClock): Promise<RunningScheduler> {
   const config = await loadSchedulerConfig(cfg.configFile);
   const [caPem, certPem, keyPem] = await Promise.all(['server-ca.crt', 'client-scheduler.crt', 'client-scheduler.key'].map((f) => readFile(join(cfg.tlsDir, f), 'utf8')));
-  const client = new RestClient({ transport: new HttpsTransport({ server: cfg.apiServer, caPem, certPem, keyPem }), userAgent: 'kube-scheduler' });
+  const client = new RestClient({ transport: componentTransport({ apiServer: cfg.apiServer, caPem, certPem, keyPem }, cfg.loopback), userAgent: 'kube-scheduler' });
   const instance = `${config.profiles[0]!.schedulerName}-${hostname()}`;
   const schedule = (signal: AbortSignal) => new Scheduler({ client, clock, log, config, instance }).run(signal);
   const abort = new AbortController();

@@ -8,7 +8,7 @@ import { isConflict, isNotFound } from '../client/errors';
 import { RESOURCES } from '../client/resource-ref';
 import type { RestClient } from '../client/rest-client';
 import { QueueController, type Controller, type ControllerContext, type ControllerFactory } from '../controller/controller';
-import { isServiceLbService, planLoadBalancers } from './servicelb-plan';
+import { isServiceLbService, nodeLbFingerprint, planLoadBalancers } from './servicelb-plan';
 
 export const SERVICELB_CONTROLLER = 'servicelb';
 
@@ -38,7 +38,8 @@ export function serviceLbController(cfg: ServiceLbControllerConfig = {}): Contro
       for (const s of services.indexer.list()) if (isServiceLbService(s)) controller.enqueue(s);
     };
     services.addEventHandler({ add: all, update: all, delete: all });
-    nodes.addEventHandler({ add: all, update: (a, b) => a !== b && all(), delete: all });
+    // Node heartbeats and pod placements change nodes often; only what decides eligibility matters.
+    nodes.addEventHandler({ add: all, update: (a, b) => nodeLbFingerprint(a) !== nodeLbFingerprint(b) && all(), delete: all });
 
     async function warn(svc: KubeObject, reason: string, message: string, signal: AbortSignal): Promise<void> {
       const now = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');

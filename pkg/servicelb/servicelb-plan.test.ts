@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types';
 import { networkAddonsFromFlags } from './network-addons';
-import { eligibleNodeIPs, isServiceLbService, planLoadBalancers } from './servicelb-plan';
+import { eligibleNodeIPs, isServiceLbService, nodeLbFingerprint, planLoadBalancers } from './servicelb-plan';
 
 const node = (name: string, ips: { internal: string; external?: string }, opts: { labels?: Record<string, string>; ready?: boolean } = {}): KubeObject =>
   ({
@@ -27,6 +27,16 @@ describe('ServiceLB plan', () => {
   it('only on labelled nodes once any node has the enablelb label', () => {
     const labelled = [...nodes, node('d', { internal: '10.0.0.4' }, { labels: { 'svccontroller.k3s.cattle.io/enablelb': 'true' } })];
     expect(eligibleNodeIPs(labelled)).toEqual(['10.0.0.4']);
+  });
+
+  it('fingerprints only what decides eligibility (heartbeats and pod CIDRs do not count)', () => {
+    const a = node('a', { internal: '10.0.0.1' });
+    const beat = { ...a, spec: { podCIDR: '10.42.0.0/24' }, status: { ...(a.status as object), conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-01-01T00:00:10Z' }] } } as KubeObject;
+    expect(nodeLbFingerprint(beat)).toBe(nodeLbFingerprint(a));
+    expect(nodeLbFingerprint(node('a', { internal: '10.0.0.1' }, { ready: false }))).not.toBe(nodeLbFingerprint(a));
+    expect(nodeLbFingerprint(node('a', { internal: '10.0.0.9' }))).not.toBe(nodeLbFingerprint(a));
+    expect(nodeLbFingerprint(node('a', { internal: '10.0.0.1' }, { labels: { 'svccontroller.k3ts.io/enablelb': 'true' } }))).not.toBe(nodeLbFingerprint(a));
+    expect(nodeLbFingerprint({ ...a, spec: { unschedulable: true } } as KubeObject)).not.toBe(nodeLbFingerprint(a));
   });
 
   it('keeps a port for its oldest holder and leaves the later Service pending', () => {

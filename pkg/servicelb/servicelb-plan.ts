@@ -25,6 +25,14 @@ export function isServiceLbService(svc: KubeObject): boolean {
   return str(spec.type) === 'LoadBalancer' && !str(spec.loadBalancerClass);
 }
 
+/** What of a node decides whether and where it serves LoadBalancer Services (eligibleNodeIPs). */
+export function nodeLbFingerprint(n: KubeObject): string {
+  const status = obj(n.status);
+  const ready = str(obj(arr(status.conditions).map(obj).find((c) => c.type === 'Ready')).status);
+  const labels = ENABLE_LB_LABELS.map((l) => n.metadata.labels?.[l] ?? '\0').join('\0');
+  return `${ready}\0${obj(n.spec).unschedulable === true}\0${labels}\0${JSON.stringify(status.addresses ?? null)}`;
+}
+
 export function eligibleNodeIPs(nodes: readonly KubeObject[]): string[] {
   const labelled = (n: KubeObject) => ENABLE_LB_LABELS.some((l) => n.metadata.labels?.[l] !== undefined);
   const anyLabelled = nodes.some(labelled);

@@ -11,6 +11,10 @@ interface Child {
   readonly set: FieldSet;
 }
 
+/**
+ * Built with insert/descend/addMember, then never changed: set operations return sets that share
+ * unchanged subtrees with their operands (and may return an operand itself).
+ */
 export class FieldSet {
   private readonly members = new Map<string, PathElement>();
   private readonly children = new Map<string, Child>();
@@ -24,18 +28,26 @@ export class FieldSet {
   /** Add a path (mutates; for building). The empty path (the root) is never a member. */
   insert(path: readonly PathElement[]): this {
     if (path.length === 0) return this;
-    const [head, ...rest] = path as [PathElement, ...PathElement[]];
-    const key = serializeElement(head);
-    if (rest.length === 0) {
-      this.members.set(key, head);
-    } else {
-      let child = this.children.get(key);
-      if (!child) {
-        child = { pe: head, set: new FieldSet() };
-        this.children.set(key, child);
-      }
-      child.set.insert(rest);
+    let level: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) level = level.descend(path[i] as PathElement);
+    level.addMember(path[path.length - 1] as PathElement);
+    return this;
+  }
+
+  /** The subtree under `pe`, created when missing (mutates; for building level by level). */
+  descend(pe: PathElement): FieldSet {
+    const key = serializeElement(pe);
+    let child = this.children.get(key);
+    if (!child) {
+      child = { pe, set: new FieldSet() };
+      this.children.set(key, child);
     }
+    return child.set;
+  }
+
+  /** Add `pe` as a member at this level (mutates; `insert([pe])` without the path). */
+  addMember(pe: PathElement): this {
+    this.members.set(serializeElement(pe), pe);
     return this;
   }
 
@@ -72,10 +84,15 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     const out = new FieldSet();
     for (const s of [this, other]) for (const [k, pe] of s.members) out.members.set(k, pe);
-    for (const [k, c] of this.children) out.children.set(k, { pe: c.pe, set: c.set.union(other.child(c.pe)) });
-    for (const [k, c] of other.children) if (!out.children.has(k)) out.children.set(k, { pe: c.pe, set: c.set.union(new FieldSet()) });
+    for (const [k, c] of this.children) {
+      const o = other.children.get(k);
+      out.children.set(k, o ? { pe: c.pe, set: c.set.union(o.set) } : c);
+    }
+    for (const [k, c] of other.children) if (!out.children.has(k)) out.children.set(k, c);
     return out;
   }
 
@@ -93,11 +110,16 @@ export class FieldSet {
 
   /** Paths of this set that are not in `other` (membership compared path by path). */
   difference(other: FieldSet): FieldSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
     for (const [k, pe] of this.members) if (!other.members.has(k)) out.members.set(k, pe);
     for (const [k, c] of this.children) {
       const o = other.children.get(k);
-      const s = o ? c.set.difference(o.set) : c.set.union(new FieldSet());
+      if (!o) {
+        out.children.set(k, c);
+        continue;
+      }
+      const s = c.set.difference(o.set);
       if (!s.isEmpty()) out.children.set(k, { pe: c.pe, set: s });
     }
     return out;
@@ -105,12 +127,17 @@ export class FieldSet {
 
   /** Like `difference`, but a member of `other` also removes every path under it. */
   recursiveDifference(other: FieldSet): FieldSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
     for (const [k, pe] of this.members) if (!other.members.has(k)) out.members.set(k, pe);
     for (const [k, c] of this.children) {
       if (other.members.has(k)) continue;
       const o = other.children.get(k);
-      const s = o ? c.set.recursiveDifference(o.set) : c.set.union(new FieldSet());
+      if (!o) {
+        out.children.set(k, c);
+        continue;
+      }
+      const s = c.set.recursiveDifference(o.set);
       if (!s.isEmpty()) out.children.set(k, { pe: c.pe, set: s });
     }
     return out;

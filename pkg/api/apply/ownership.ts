@@ -38,6 +38,13 @@ export function withoutManagedFields(obj: JsonObject): JsonObject {
   return out;
 }
 
+/** Like withoutManagedFields, but copies only the top level and metadata: the rest is shared. */
+export function withoutManagedFieldsShallow(obj: JsonObject): JsonObject {
+  if (!isJsonObject(obj.metadata)) return { ...obj };
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 export function managedFieldsOf(obj: JsonObject | undefined): Json | undefined {
   return obj && isJsonObject(obj.metadata) ? obj.metadata.managedFields : undefined;
 }

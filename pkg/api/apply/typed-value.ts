@@ -122,8 +122,29 @@ export interface Comparison {
  */
 export function compareValues(lhs: Json | undefined, rhs: Json | undefined, schema: PatchSchema | undefined): Comparison {
   const out = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  // A subtree only `rhs` has is added whole: built level by level (what `walk` would insert path by
+  // path), the common case of every create.
+  const addAll = (parent: FieldSet, pe: PathElement, r: Json, s: PatchSchema | undefined, path: PathElement[]): void => {
+    if (isGranularObject(undefined, r, s, path)) {
+      const level = parent.descend(pe);
+      for (const [k, v] of Object.entries(r as JsonObject)) addAll(level, fieldElement(k), v, childSchema(s, k), [...path, fieldElement(k)]);
+    } else if (isGranularListPair(undefined, r, s)) {
+      const level = parent.descend(pe);
+      const items = indexItems(r as Json[], s, path);
+      const first = new Map<string, IndexedItem>();
+      for (const x of items) if (!first.has(x.key)) first.set(x.key, x);
+      for (const x of first.values()) addAll(level, x.pe, x.item, s?.items(), [...path, x.pe]);
+    }
+    parent.addMember(pe);
+  };
   const walk = (l: Json | undefined, r: Json | undefined, s: PatchSchema | undefined, path: PathElement[]): void => {
     if (l === undefined && r === undefined) return;
+    if (l === undefined && path.length > 0) {
+      let parent = out.added;
+      for (let i = 0; i < path.length - 1; i++) parent = parent.descend(path[i] as PathElement);
+      addAll(parent, path[path.length - 1] as PathElement, r as Json, s, path);
+      return;
+    }
     if (isGranularObject(l, r, s, path)) {
       const lo = isJsonObject(l) ? l : undefined;
       const ro = isJsonObject(r) ? r : undefined;

@@ -16,7 +16,7 @@ import {
   resetFieldSet,
   setManagedFields,
   strippedFields,
-  withoutManagedFields,
+  withoutManagedFieldsShallow,
 } from './ownership';
 import { compareValues } from './typed-value';
 
@@ -45,14 +45,15 @@ export function updateManagedFields(
   now: Date,
   options: UpdateManagedFieldsOptions = {},
 ): JsonObject {
-  const result = withoutManagedFields(updated);
+  // Shallow: `updated` is handed over by the caller, and the comparison only reads both objects.
+  const result = withoutManagedFieldsShallow(updated);
   const managers = startingManagers(old, updated, options.subresource !== undefined && options.subresource !== '');
   // Like upstream, an existing object without managedFields is not tracked by ordinary writes
   // (its first apply hands all its fields to "before-first-apply").
   if (managers.size === 0 && old !== undefined) return result;
   try {
     const me = { manager, operation, apiVersion, ...(options.subresource ? { subresource: options.subresource } : {}) };
-    recordUpdate(managers, old ? withoutManagedFields(old) : {}, result, me, now, options.schema, options.resetFields);
+    recordUpdate(managers, old ? withoutManagedFieldsShallow(old) : {}, result, me, now, options.schema, options.resetFields);
   } catch {
     setManagedFields(result, (managedFieldsOf(old) as JsonObject[] | undefined) ?? undefined);
     return result;

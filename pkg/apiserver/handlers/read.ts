@@ -147,6 +147,11 @@ export async function handleWatch(ctx: ResourceContext): Promise<void> {
     let first = true;
     const write = (ev: ApiWatchEvent) => {
       let object: unknown = ev.object;
+      if (t.shape === 'object' && ev.shared) {
+        // Every watcher of this event sends the same object: serialize it once.
+        ctx.res.write(`{"type":"${ev.type}","object":${ctx.store.sharedJson(ev.object)}}\n`);
+        return;
+      }
       if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
         if (t.shape === 'table') {
           object = tableOf(ctx, t, [ev.object], { resourceVersion: ev.object.metadata.resourceVersion }, first);

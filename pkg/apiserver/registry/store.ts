@@ -95,6 +95,8 @@ export class Store {
   readonly prefixRoot: string;
   /** Objects decoded for watchers, by the stored value (or delete event) they came from. */
   private readonly shared = new WeakMap<object, KubeObject>();
+  /** JSON text of shared objects, serialized once for every watcher that sends them whole. */
+  private readonly sharedText = new WeakMap<KubeObject, string>();
 
   constructor(readonly def: ResourceDef, private readonly ctx: StoreContext, private readonly hooks: StoreHooks = {}) {
     this.prefixRoot = `/registry/${def.storageResource ?? def.resource}/`;
@@ -151,6 +153,13 @@ export class Store {
     let obj = this.shared.get(kv);
     if (!obj) this.shared.set(kv, (obj = this.decode(kv)));
     return obj;
+  }
+
+  /** JSON.stringify of an object from decodeShared/decodeDeleted, computed once for all watchers. */
+  sharedJson(obj: KubeObject): string {
+    let text = this.sharedText.get(obj);
+    if (text === undefined) this.sharedText.set(obj, (text = JSON.stringify(obj)));
+    return text;
   }
 
   /** The object a delete event removed, at the delete's revision (shared like decodeShared). */
@@ -327,7 +336,10 @@ export class Store {
       if (opts.track) next = opts.track(current, next);
       this.invalid(name, [...validateObjectMeta(next, this.def, 'update', current), ...(strategy.validate?.(next) ?? []), ...(strategy.validateUpdate?.(next, current) ?? [])]);
       delete next.metadata.resourceVersion;
-      const unchanged = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+      // As etcd3's GuaranteedUpdate: no write when the bytes would not change. Resources whose reads
+      // convert the stored form (custom resources get their version's defaults) compare the bytes.
+      const sameObject = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+      const unchanged = sameObject && (!this.def.strategy.fromStorage || Buffer.from(this.encode(next)).equals(Buffer.from(kv!.value)));
       if (unchanged) return { object: current, created: false };
       const begin = opts.subresource ? undefined : this.hooks.beginUpdate;
       if (opts.dryRun) {

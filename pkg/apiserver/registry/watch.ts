@@ -12,6 +12,8 @@ export type ApiWatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 
 export interface ApiWatchEvent {
   readonly type: ApiWatchEventType;
   readonly object: KubeObject;
+  /** The object is the store's shared decoding of a storage event (Store.sharedJson applies). */
+  readonly shared?: boolean;
 }
 
 export interface WatchQuery {
@@ -33,16 +35,16 @@ function matches(filter: ObjectFilter | undefined, obj: KubeObject): boolean {
 export function toApiEvent(store: Store, ev: WatchEvent, filter?: ObjectFilter): ApiWatchEvent | undefined {
   if (ev.type === 'delete') {
     const old = store.decodeDeleted(ev);
-    return matches(filter, old) ? { type: 'DELETED', object: old } : undefined;
+    return matches(filter, old) ? { type: 'DELETED', object: old, shared: true } : undefined;
   }
   const obj = store.decodeShared(ev.kv);
-  if (ev.type === 'create') return matches(filter, obj) ? { type: 'ADDED', object: obj } : undefined;
-  if (!filter) return { type: 'MODIFIED', object: obj };
+  if (ev.type === 'create') return matches(filter, obj) ? { type: 'ADDED', object: obj, shared: true } : undefined;
+  if (!filter) return { type: 'MODIFIED', object: obj, shared: true };
   const now = matches(filter, obj);
   const before = ev.prevKv ? matches(filter, store.decodeShared(ev.prevKv)) : now;
-  if (now && before) return { type: 'MODIFIED', object: obj };
-  if (now) return { type: 'ADDED', object: obj };
-  if (before) return { type: 'DELETED', object: obj };
+  if (now && before) return { type: 'MODIFIED', object: obj, shared: true };
+  if (now) return { type: 'ADDED', object: obj, shared: true };
+  if (before) return { type: 'DELETED', object: obj, shared: true };
   return undefined;
 }
 

@@ -12,6 +12,11 @@ export interface CacheSource {
   backendList(prefix: string, opts: ListOptions): Promise<ListResult>;
   backendWatch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncIterable<readonly WatchEvent[]>;
   decode(kv: KeyValue): KubeObject;
+  /**
+   * decode() of a watch event's value, shared with every other reader of the same event (the API
+   * server's watchers): read-only. Used for watch events when the source has it.
+   */
+  decodeShared?(kv: KeyValue): KubeObject;
 }
 
 export type CacheEvent<T> =
@@ -137,7 +142,8 @@ export class StoreCache<T> implements ReadonlyCache<T> {
       this.items.delete(key);
       if (previous !== undefined) this.emit({ type: 'delete', key, previous });
     } else {
-      const value = this.opts.project(this.source.decode(ev.kv));
+      // Projections only read the object, so the API watchers' decoding of this event serves here too.
+      const value = this.opts.project(this.source.decodeShared ? this.source.decodeShared(ev.kv) : this.source.decode(ev.kv));
       this.items.set(key, value);
       this.emit({ type: 'upsert', key, value, previous });
     }
