@@ -64,6 +64,21 @@ describe('k3ts executable', () => {
     expect(viaEnv.stderr).toContain('"not-a-flag"');
   });
 
+  it('exits with an error, not half-started, when its port is taken', async () => {
+    const net = await import('node:net');
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as import('node:net').AddressInfo).port;
+      const dataDir = path.join(tmp, 'port-taken');
+      const r = await runK3ts(['server', '--data-dir', dataDir, '--disable-agent', '--bind-address', '127.0.0.1', '--https-listen-port', String(port), '--write-kubeconfig', path.join(tmp, 'taken.yaml')], { cwd: tmp, timeout: 45_000 });
+      expect(r.stderr).toContain(`k3ts: error: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(r.exitCode).toBe(1);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('extracts its native addon once and reuses it on the next start', async () => {
     const dataDir = path.join(tmp, 'data-dir');
     const cfg = path.join(tmp, 'server.yaml');

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
       const err = e as Error & { code?: string };
       process.stderr.write(`k3ts: error: ${err.message}\n`);
       if (process.env.K3TS_DEBUG === 'true' && err.stack) process.stderr.write(`${err.stack}\n`);
-      process.exitCode = 1;
+      // A command that failed part-way may leave watches and timers running (a server whose port
+      // was taken): stop here rather than live on half-started. stderr is synchronous on files and pipes.
+      process.exit(1);
     }
   } finally {
     process.off('SIGINT', onSignal);
