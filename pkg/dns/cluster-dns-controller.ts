@@ -85,7 +85,9 @@ export function clusterDnsController(cfg: ClusterDnsControllerConfig): Controlle
     const controller = new QueueController({ name: CLUSTER_DNS_CONTROLLER, workers: 1, ctx, informers: [nodes, services, slices], reconcile });
     const kick = () => controller.queue.add(KEY);
     const handler = { add: kick, update: kick, delete: kick };
-    nodes.addEventHandler(handler);
+    // A node's slice depends on its name, InternalIP and readiness only; heartbeats and pod CIDRs do not count.
+    const sliceInput = (n: KubeObject) => JSON.stringify(nodeDnsSlice(n, { metadata: {} } as KubeObject)?.endpoints ?? null);
+    nodes.addEventHandler({ add: kick, update: (a, b) => sliceInput(a) !== sliceInput(b) && kick(), delete: kick });
     services.addEventHandler(handler);
     slices.addEventHandler(handler);
     kick();

@@ -8,7 +8,7 @@ import { isConflict, isNotFound } from '../client/errors';
 import { RESOURCES } from '../client/resource-ref';
 import type { RestClient } from '../client/rest-client';
 import { QueueController, type Controller, type ControllerContext, type ControllerFactory } from '../controller/controller';
-import { isServiceLbService, nodeLbFingerprint, planLoadBalancers } from './servicelb-plan';
+import { eligibleNodeIPs, isServiceLbService, nodeLbFingerprint, planLoadBalancersOn } from './servicelb-plan';
 
 export const SERVICELB_CONTROLLER = 'servicelb';
 
@@ -37,9 +37,15 @@ export function serviceLbController(cfg: ServiceLbControllerConfig = {}): Contro
     const all = () => {
       for (const s of services.indexer.list()) if (isServiceLbService(s)) controller.enqueue(s);
     };
+    /** The eligible node IPs, recomputed only after a node change that can alter them. */
+    let ips: readonly string[] | undefined;
+    const nodesChanged = () => {
+      ips = undefined;
+      all();
+    };
     services.addEventHandler({ add: all, update: all, delete: all });
-    // Node heartbeats and pod placements change nodes often; only what decides eligibility matters.
-    nodes.addEventHandler({ add: all, update: (a, b) => nodeLbFingerprint(a) !== nodeLbFingerprint(b) && all(), delete: all });
+    // Node heartbeats and pod CIDRs change nodes often; only what decides eligibility matters.
+    nodes.addEventHandler({ add: nodesChanged, update: (a, b) => nodeLbFingerprint(a) !== nodeLbFingerprint(b) && nodesChanged(), delete: nodesChanged });
 
     async function warn(svc: KubeObject, reason: string, message: string, signal: AbortSignal): Promise<void> {
       const now = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -69,7 +75,8 @@ export function serviceLbController(cfg: ServiceLbControllerConfig = {}): Contro
         reported.delete(key);
         return;
       }
-      const decision = planLoadBalancers(services.indexer.list(), nodes.indexer.list()).get(key);
+      ips ??= eligibleNodeIPs(nodes.indexer.list());
+      const decision = planLoadBalancersOn(services.indexer.list(), ips).get(key);
       if (!decision) return;
       if (decision.conflict) {
         const what = `${decision.conflict.port}@${decision.conflict.holder}`;

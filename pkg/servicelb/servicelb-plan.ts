@@ -53,7 +53,11 @@ const keyOf = (s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`;
 
 /** Decisions for every ServiceLB Service: the oldest holder of a port keeps it. */
 export function planLoadBalancers(services: readonly KubeObject[], nodes: readonly KubeObject[]): Map<string, LbDecision> {
-  const ips = eligibleNodeIPs(nodes);
+  return planLoadBalancersOn(services, eligibleNodeIPs(nodes));
+}
+
+/** planLoadBalancers with the eligible node IPs already known (they change far less often than Services are looked at). */
+export function planLoadBalancersOn(services: readonly KubeObject[], ips: readonly string[]): Map<string, LbDecision> {
   const ordered = services.filter(isServiceLbService).sort((a, b) => {
     const ta = str(a.metadata.creationTimestamp);
     const tb = str(b.metadata.creationTimestamp);
