@@ -9,6 +9,7 @@ import { CatalogView } from '../apiserver/catalog-view';
 import { ApiError } from '../apiserver/errors';
 import { listenHttps, type RunningHttpsServer } from '../apiserver/https-server';
 import { LoopbackServer, loopbackUserOf } from '../apiserver/loopback';
+import { activeNamespaces } from '../apiserver/admission/namespace-lifecycle';
 import type { ApiMachinery } from '../apiserver/machinery';
 import type { Authenticator, NonResourceHandler, OpenApiProvider, SubresourceHandler } from '../apiserver/api-server';
 import type { AdmissionPlugin, Authorizer } from '../apiserver/authorization';
@@ -123,8 +124,11 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
   // APIServices with spec.service: proxied to extension API servers as the front proxy (request-header CA).
   const aggregator = new Aggregator({ stores, identity: certs.clients['auth-proxy'], log: log.child('aggregation') });
   let ready = false;
+  const nsStore = [...stores].find(([d]) => d.group === '' && d.resource === 'namespaces')?.[1];
+  const namespaces = nsStore ? activeNamespaces(nsStore, log.child('namespace-cache')) : undefined;
+  namespaces?.start();
   const api = new ApiServer({
-    services: { catalog, stores, machinery: customResources.machinery(deps.machinery), dynamicSubresources: customResources.subresource, resourceWarnings: customResources.warnings, servingEnded: customResources.servingEnded, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
+    services: { activeNamespace: namespaces?.isActive, catalog, stores, machinery: customResources.machinery(deps.machinery), dynamicSubresources: customResources.subresource, resourceWarnings: customResources.warnings, servingEnded: customResources.servingEnded, now, log: log.child('apiserver'), admission: [new PriorityAdmission(() => priorityClassStore(stores)), new CsrRequestorAdmission(), ...(deps.admission ?? []), ...(authz?.admission ?? [])], createOnly },
     authenticators: [(req) => loopbackUserOf(req.socket), createX509Authenticator(), ...(deps.authenticators ?? [])],
     authorizer,
     // pods/binding is built in (the scheduler's write); deps may add or replace others.
@@ -177,6 +181,7 @@ export async function startControlPlane(cfg: ServerConfig, deps: ControlPlaneDep
     async stop() {
       ready = false;
       loopback.close();
+      await namespaces?.stop();
       aggregator.stop();
       await serviceNetwork.stop();
       await https.close();

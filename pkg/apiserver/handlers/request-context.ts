@@ -45,6 +45,8 @@ export interface ServerServices {
   readonly resourceWarnings?: (def: ResourceDef) => readonly string[];
   /** Aborts when a resource served at run time stops being served (its CRD changed or went away): open watches end. */
   readonly servingEnded?: (def: ResourceDef) => AbortSignal | undefined;
+  /** Namespaces known to be active from a watch cache (NamespaceLifecycle reads the store otherwise). */
+  readonly activeNamespace?: (name: string) => boolean;
 }
 
 export interface ResourceContext {
