@@ -7,22 +7,14 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { UserInfo } from '../handlers/request-context';
 import { errors } from '../errors';
-import { forwardable, type FrontProxyIdentity, type ProxyTarget } from './proxy-request';
+import { connectOptions, forwardable, type FrontProxyIdentity, type ProxyTarget } from './proxy-request';
 
 const DIAL_TIMEOUT_MS = 10_000;
 
 function dialOptions(target: ProxyTarget, identity: FrontProxyIdentity): tls.ConnectionOptions {
-  return {
-    host: target.host,
-    port: target.port,
-    servername: target.serverName,
-    ca: target.caPem,
-    rejectUnauthorized: !target.insecureSkipTLSVerify,
-    cert: identity.certPem,
-    key: identity.keyPem,
-    // The extension's certificate names the Service, not the endpoint address dialled.
-    checkServerIdentity: (_host, cert) => (target.insecureSkipTLSVerify ? undefined : tls.checkServerIdentity(target.serverName, cert)),
-  };
+  // The same TLS settings as a plain proxied request, without its HTTP agent option.
+  const { agent: _agent, ...opts } = connectOptions(target, identity);
+  return opts as tls.ConnectionOptions;
 }
 
 /** The handshake request as sent to the extension: one header line per value received (Go reads repeated lines as a list). */
