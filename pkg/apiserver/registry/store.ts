@@ -8,6 +8,7 @@ import { ConflictError, isStorageError } from '../../storage/errors';
 import { ApiError, errors, toApiError } from '../errors';
 import { apiVersionOf, decodeObject, encodeObject } from './codec';
 import { deepEqual } from './deep-equal';
+import { generationChanged, rfc3339, specPart } from './object-changes';
 import { validateObjectMeta } from './object-meta';
 
 export interface StoreContext {
@@ -70,26 +71,7 @@ export interface StoreHooks {
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_CONFLICT_RETRIES = 16;
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Everything but metadata and status: what the status subresource may not change. */
-function specPart(obj: KubeObject): Record<string, unknown> {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
-}
-
-function valueAt(obj: KubeObject, path: string): unknown {
-  let v: unknown = obj;
-  for (const seg of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
-  return v;
-}
-
-/** Whether a change between `old` and `next` bumps metadata.generation (the strategy's generationPaths). */
-function generationChanged(paths: readonly string[], next: KubeObject, old: KubeObject): boolean {
-  return paths.some((p) => !deepEqual(valueAt(next, p), valueAt(old, p)));
-}
+export { rfc3339 } from './object-changes';
 
 export class Store {
   readonly prefixRoot: string;
