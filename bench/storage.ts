@@ -1,4 +1,6 @@
 // Storage benchmark: `npx tsx bench/storage.ts [--keys 100000] [--watchers 100]`.
+// `--mix [--rounds 5] [--pods 6000] [--concurrency 16]` runs only the API-server-like pod write mix
+// (see apiMix) on fresh stores and prints CPU µs per write and writes/s for each round.
 // Prints figures measured in one run on this machine, with the raw better-sqlite3 insert+commit rate
 // as the ceiling the store's writes are compared to. Targets (issue 3): store writes >= 50% of the
 // ceiling, list of 500 out of 100k keys < 20 ms, watch delivery p99 < 10 ms with 100 watchers.
@@ -151,6 +153,97 @@ export async function interleaved(
   return { ceiling: median(c), subject: median(s), subjectOps: done };
 }
 
+/** A stored-pod-like JSON value of about `bytes` bytes (what the API server's codec writes). */
+export function podValue(ns: string, name: string, bytes: number, generation: number): Uint8Array {
+  const head = { metadata: { name, namespace: ns, uid: `${name}-uid-${generation}`, labels: { app: name.slice(0, 12) } }, spec: { nodeName: generation > 1 ? 'node-1' : undefined } };
+  const text = JSON.stringify(head);
+  // Pad with a status-like array of conditions until the size is reached.
+  const filler: string[] = [];
+  let len = text.length + 20;
+  for (let i = 0; len < bytes; i++) {
+    const c = `{"type":"Cond${i}","status":"True","lastTransitionTime":"2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z"}`;
+    filler.push(c);
+    len += c.length + 1;
+  }
+  return new TextEncoder().encode(`${text.slice(0, -1)},"status":{"conditions":[${filler.join(',')}]}}`);
+}
+
+export interface MixResult {
+  readonly writes: number;
+  readonly gets: number;
+  readonly ms: number;
+  /** Process CPU (user + system) in µs spent per write, reads before updates included. */
+  readonly cpuUsPerWrite: number;
+  readonly perSec: number;
+}
+
+/**
+ * The API server's write pattern for pods: each pod is created (~2.5 KiB), bound (~3 KiB) and has
+ * its status written twice (~5 and ~8 KiB), each update preceded by a get of the key (as the
+ * registry store does), plus one ~1 KiB event created per pod. Keys `/registry/pods/<ns>/<name>`
+ * over 10 namespaces; `concurrency` pods go through their lifecycle at the same time.
+ */
+export async function apiMix(b: Backend, pods: number, concurrency: number, tag: string): Promise<MixResult> {
+  const sizes = [2500, 3000, 5000, 8000];
+  // Values are built before the clock starts: their encoding is the API server's cost, not ours.
+  const values = Array.from({ length: pods }, (_, i) => sizes.map((s, g) => podValue(`ns-${i % 10}`, `${tag}-${i}`, s, g + 1)));
+  const event = podValue('ns-0', 'event', 1000, 1);
+  let next = 0;
+  let writes = 0;
+  let gets = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < pods; i = next++) {
+      const key = `/registry/pods/ns-${i % 10}/${tag}-${i}`;
+      const v = values[i]!;
+      await b.create(key, v[0]!);
+      await b.create(`/registry/events/ns-${i % 10}/${tag}-${i}.1`, event);
+      writes += 2;
+      for (let g = 1; g < v.length; g++) {
+        const cur = (await b.get(key)).kv!;
+        gets++;
+        await b.update(key, v[g]!, { expectedModRevision: cur.modRevision });
+        writes++;
+      }
+    }
+  };
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { writes, gets, ms, cpuUsPerWrite: (used.user + used.system) / writes, perSec: (writes / ms) * 1000 };
+}
+
+/** Runs apiMix `rounds` times, each on a fresh store with informer-like watchers, and prints each round and the median. */
+async function mixOnly(dir: string, rounds: number, pods: number, concurrency: number): Promise<void> {
+  const figures: MixResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const b = new SqliteBackend({ path: path.join(dir, `mix-${r}.db`), compactIntervalMs: 0 });
+    await b.start();
+    // Informer-like watchers (the scheduler, controllers, kubelets) consume every event under their prefix.
+    const ac = new AbortController();
+    const prefixes = ['/registry/pods/', '/registry/pods/', '/registry/events/', '/registry/pods/ns-1/', '/registry/nodes/'];
+    const watches = prefixes.map(async (prefix) => {
+      for await (const batch of b.watch(prefix, {}, ac.signal)) void batch.length;
+    });
+    // Warm-up on the same store (JIT, page cache), then the measured run.
+    await apiMix(b, 300, concurrency, `warm${r}`);
+    const m = await apiMix(b, pods, concurrency, `p${r}`);
+    ac.abort();
+    await Promise.all(watches);
+    await b.close();
+    figures.push(m);
+    console.log(
+      `mix round ${r + 1}: ${m.writes} writes + ${m.gets} gets, concurrency ${concurrency}: ${fmt(m.perSec)} writes, ${m.cpuUsPerWrite.toFixed(1)} µs CPU per write`,
+    );
+  }
+  const cpu = figures.map((f) => f.cpuUsPerWrite).sort((a, b) => a - b);
+  const rate = figures.map((f) => f.perSec).sort((a, b) => a - b);
+  console.log(
+    `api-like mix (${pods} pods, concurrency ${concurrency}): CPU per write median ${cpu[Math.floor(cpu.length / 2)]!.toFixed(1)} µs (range ${cpu[0]!.toFixed(1)}–${cpu[cpu.length - 1]!.toFixed(1)}), writes/s median ${fmt(rate[Math.floor(rate.length / 2)]!)}`,
+  );
+}
+
 function fmt(perSec: number): string {
   return `${Math.round(perSec).toLocaleString('en-US')}/s`;
 }
@@ -168,6 +261,14 @@ async function main(): Promise<void> {
   const bigKeys = arg('keys', 100_000);
   const watchers = arg('watchers', 100);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k3ts-bench-'));
+  if (args.includes('--mix')) {
+    try {
+      await mixOnly(dir, arg('rounds', 5), arg('pods', 6000), arg('concurrency', 16));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const value = randomValue(1024);
   const out = (label: string, figure: string, note = ''): void => console.log(`${label.padEnd(44)}${figure}${note ? `  ${note}` : ''}`);
   try {
@@ -220,6 +321,11 @@ async function main(): Promise<void> {
 
     const lat = await watchLatencies(b, '/registry/leases/', watchers, 1000, value);
     out(`watch delivery p50 / p99, ${watchers} watchers`, `${percentile(lat, 50).toFixed(3)} / ${percentile(lat, 99).toFixed(3)} ms`.padStart(12), 'target p99 < 10 ms');
+    // The API server's pod write mix on the same (now large) store: one writer, then 16 at a time.
+    for (const concurrency of [1, 16]) {
+      const m = await apiMix(b, 2000, concurrency, `mix${concurrency}`);
+      out(`api-like pod writes, ${concurrency} at a time`, `${m.cpuUsPerWrite.toFixed(1)} µs`.padStart(12), `CPU per write (get before update included); ${fmt(m.perSec)}`);
+    }
     await b.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,10 +7,15 @@
 // `pending` first; range reads (list, count, lease and compaction scans) flush first. meta
 // `current_through` records the last revision folded into `current`, and replay() folds in any log
 // rows after it, so a crash between a commit and its flush loses nothing.
+//
+// Point lookups of a key's newest row (the precondition of every write, latest gets) are answered
+// from `pending` or from `recent` (sqlite-heads.ts: the heads of recently written or read keys,
+// with their values) before any query.
 import type Database from 'better-sqlite3';
 import type { KeyValue, WatchEvent } from '../backend';
 import { compareKeys, prefixEnd } from '../keys';
 import type { HistoryPage } from '../watch-hub';
+import { RecentHeads } from './sqlite-heads';
 
 export const KIND_CREATE = 0;
 export const KIND_UPDATE = 1;
@@ -52,7 +57,13 @@ export interface Head {
   readonly createRev: number;
   readonly lease: number;
   readonly expiresAt: number;
+  /** The value stored at `rev`, when known (a live head in memory); never persisted from here. */
+  readonly value?: Uint8Array;
 }
+
+/** Heads (with values) of recently written or read keys kept in memory; see sqlite-heads.ts. */
+const RECENT_ENTRIES = 16384;
+const RECENT_BYTES = 32 * 1024 * 1024;
 
 function toKv(r: LiveRow): KeyValue {
   return { key: r.key, value: r.value, createRevision: r.create_rev, modRevision: r.rev, lease: r.lease };
@@ -62,8 +73,9 @@ export class SqliteLog {
   private readonly cache = new Map<string, Database.Statement>();
   private pending = new Map<string, Head>();
   private pendingThrough = 0;
-  private readonly sLatest: Database.Statement;
+  private readonly recent = new RecentHeads(RECENT_ENTRIES, RECENT_BYTES);
   private readonly sHead: Database.Statement;
+  private readonly sHeadValue: Database.Statement;
   private readonly sPrev: Database.Statement;
   private readonly sByRev: Database.Statement;
   private readonly sInsertLog: Database.Statement;
@@ -79,10 +91,10 @@ export class SqliteLog {
   private readonly sNextExpiry: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.sLatest = db.prepare(
-      `SELECT c.key, c.rev, c.create_rev, c.lease, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ? AND c.live = 1`,
-    );
     this.sHead = db.prepare(`SELECT rev, live, create_rev AS createRev, lease, expires_at AS expiresAt FROM current WHERE key = ?`);
+    this.sHeadValue = db.prepare(
+      `SELECT c.rev, c.live, c.create_rev AS createRev, c.lease, c.expires_at AS expiresAt, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ?`,
+    );
     this.sPrev = db.prepare(`SELECT prev_rev FROM log WHERE rev = ?`).pluck();
     this.sByRev = db.prepare(`SELECT key, rev, kind, create_rev, lease, value FROM log WHERE rev = ?`);
     this.sInsertLog = db.prepare(
@@ -109,19 +121,29 @@ export class SqliteLog {
   // ---- reads ----
 
   latest(key: string): KeyValue | undefined {
-    const h = this.pending.get(key);
+    const h = this.recent.get(key) ?? this.pending.get(key);
     if (h) {
       if (!h.live) return undefined;
+      if (h.value) return { key, value: h.value, createRevision: h.createRev, modRevision: h.rev, lease: h.lease };
       const r = this.sByRev.get(h.rev) as LiveRow | undefined;
-      return r ? toKv(r) : undefined;
+      if (!r) return undefined;
+      this.recent.set(key, { ...h, value: r.value });
+      return toKv(r);
     }
-    const r = this.sLatest.get(key) as LiveRow | undefined;
-    return r ? toKv(r) : undefined;
+    const r = this.sHeadValue.get(key) as (Head & { value: Uint8Array }) | undefined;
+    if (!r) return undefined;
+    // `current` only knows the head: remember it (a write to the key usually follows a read).
+    this.recent.set(key, r);
+    return r.live ? { key, value: r.value, createRevision: r.createRev, modRevision: r.rev, lease: r.lease } : undefined;
   }
 
   /** The key's newest row (live or tombstone), if it has one. */
   head(key: string): Head | undefined {
-    return this.pending.get(key) ?? (this.sHead.get(key) as Head | undefined);
+    const h = this.recent.get(key) ?? this.pending.get(key);
+    if (h) return h;
+    const r = this.sHead.get(key) as Head | undefined;
+    if (r) this.recent.set(key, r);
+    return r;
   }
 
   /** The version of `key` live at revision `at` (which must be above the compacted revision). */
@@ -228,10 +250,11 @@ export class SqliteLog {
     this.sInsertLog.run(rev, key, kind, createRev, prevRev, lease, expiresAt, value);
   }
 
-  /** Records a committed write's new head; call only after its transaction committed. */
+  /** Records a committed write's new head (with the value it stored); call only after its transaction committed. */
   noteCommitted(key: string, head: Head): void {
     this.pending.set(key, head);
     this.pendingThrough = head.rev;
+    this.recent.set(key, head);
   }
 
   /** Heads not yet in `current`. */
@@ -271,6 +294,7 @@ export class SqliteLog {
     this.sCompactPrev.run(from, to);
     this.sCompactTombstones.run(from, to);
     this.sSetMeta.run(to, 'compacted');
+    this.recent.dropTombstonesThrough(to);
   }
 
   compactedRevision(): number {

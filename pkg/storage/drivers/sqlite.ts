@@ -1,9 +1,10 @@
 // SqliteBackend: the default datastore, a revision log in one sqlite file owned by this process.
 //
-// One process, one connection, one writer: every write is a short synchronous better-sqlite3
-// transaction on the event loop thread, so writes never wait for each other and "database is locked"
-// cannot happen between them (an owner lock keeps a second server off the file). Because this process
-// sees every commit in order, watches are fed from memory as writes commit (WatchHub) without polling.
+// One process, one connection, one writer: writes are short synchronous better-sqlite3 transactions
+// on the event loop thread, so "database is locked" cannot happen between them (an owner lock keeps
+// a second server off the file). The writes of one event-loop turn share one transaction, each
+// acknowledged after its commit (group commit, sqlite-writes.ts). Because this process sees every
+// commit in order, watches are fed from memory as writes commit (WatchHub) without polling.
 // A commit appends one log row; the per-key index `current` follows in batches (sqlite-log.ts).
 // Background work — compaction and lease expiry — runs in small transactions between requests.
 // Schema, durability reasoning and pragmas: sqlite-schema.ts.
@@ -21,11 +22,12 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../backend';
-import { CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, StorageError, UnavailableError } from '../errors';
+import { CompactedError, ConflictError, FutureRevisionError, NotFoundError, StorageError, UnavailableError } from '../errors';
 import { DEFAULT_MAX_VALUE_BYTES, checkValueSize, validateKey } from '../keys';
 import { WatchHub } from '../watch-hub';
-import { KIND_CREATE, KIND_DELETE, KIND_UPDATE, SqliteLog } from './sqlite-log';
+import { SqliteLog } from './sqlite-log';
 import { acquireOwnerLock, openDatastore, type SqliteSynchronous } from './sqlite-schema';
+import { GroupCommitter, headOf } from './sqlite-writes';
 
 export interface SqliteBackendConfig {
   /** Database file, e.g. <data-dir>/server/db/state.db (its directory is created). */
@@ -51,17 +53,14 @@ const LEASE_TICK_MAX_MS = 1000;
 const FLUSH_BATCH = 2048;
 const FLUSH_DELAY_MS = 200;
 const LEASE_BATCH = 200;
-const EMPTY = new Uint8Array(0);
 
 interface Open {
   readonly db: Database.Database;
   readonly log: SqliteLog;
   readonly hub: WatchHub;
   readonly release: () => void;
-  /** Each write transaction checks its precondition inside (one read lock for check and write). */
-  readonly txCreate: (rev: number, key: string, lease: number, expiresAt: number, value: Uint8Array) => void;
-  readonly txUpdate: (rev: number, key: string, expected: number, lease: number, expiresAt: number, value: Uint8Array) => KeyValue;
-  readonly txDelete: (rev: number, key: string, expected: number | undefined) => KeyValue;
+  /** Each write checks its precondition inside the transaction that stores it. */
+  readonly writes: GroupCommitter;
   readonly txCompact: (from: number, to: number) => void;
 }
 
@@ -137,25 +136,13 @@ export class SqliteBackend implements Backend {
         db.close();
         lock.release();
       },
-      txCreate: db.transaction((rev: number, key: string, lease: number, expiresAt: number, value: Uint8Array) => {
-        const head = log.head(key);
-        if (head?.live) throw new KeyExistsError(key);
-        // A re-created key links back to its delete, so reads at older revisions can walk past it.
-        log.insertLog(rev, key, KIND_CREATE, rev, head ? head.rev : 0, lease, expiresAt, value);
-      }),
-      txUpdate: db.transaction((rev: number, key: string, expected: number, lease: number, expiresAt: number, value: Uint8Array) => {
-        const cur = log.latest(key);
-        if (!cur) throw new NotFoundError(key);
-        if (cur.modRevision !== expected) throw new ConflictError(key, expected, cur);
-        log.insertLog(rev, key, KIND_UPDATE, cur.createRevision, cur.modRevision, lease, expiresAt, value);
-        return cur;
-      }),
-      txDelete: db.transaction((rev: number, key: string, expected: number | undefined) => {
-        const cur = log.latest(key);
-        if (!cur) throw new NotFoundError(key);
-        if (expected !== undefined && cur.modRevision !== expected) throw new ConflictError(key, expected, cur);
-        log.insertLog(rev, key, KIND_DELETE, cur.createRevision, cur.modRevision, cur.lease, 0, EMPTY);
-        return cur;
+      writes: new GroupCommitter({
+        db,
+        log,
+        revision: () => this.rev,
+        isOpen: () => this.state === 'open',
+        committed: (event, expiresAt) => this.committed(event, expiresAt),
+        failure: (e) => this.failure(e),
       }),
       txCompact: db.transaction((from: number, to: number) => log.compactRange(from, to)),
     };
@@ -169,6 +156,8 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
+    // Writes already submitted are committed (and acknowledged) before the file closes.
+    if (this.state === 'open') this.o?.writes.drain();
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     clearInterval(this.compactTimer);
@@ -217,13 +206,8 @@ export class SqliteBackend implements Backend {
     validateKey(key);
     checkValueSize(value, this.config.maxValueBytes);
     const ttl = leaseOf(opts.lease);
-    const rev = this.rev + 1;
-    const stored = Buffer.from(value);
     const expiresAt = ttl > 0 ? this.config.now() + ttl * 1000 : 0;
-    this.write(() => o.txCreate(rev, key, ttl, expiresAt, stored));
-    const kv: KeyValue = { key, value: stored, createRevision: rev, modRevision: rev, lease: ttl };
-    this.committed({ type: 'create', revision: rev, kv }, expiresAt);
-    return { revision: rev, kv };
+    return o.writes.submit({ kind: 'create', key, value: Buffer.from(value), lease: ttl, expiresAt });
   }
 
   async update(key: string, value: Uint8Array, opts: UpdateOptions): Promise<WriteResult> {
@@ -231,19 +215,14 @@ export class SqliteBackend implements Backend {
     validateKey(key);
     checkValueSize(value, this.config.maxValueBytes);
     const ttl = leaseOf(opts.lease);
-    const rev = this.rev + 1;
-    const stored = Buffer.from(value);
     const expiresAt = ttl > 0 ? this.config.now() + ttl * 1000 : 0;
-    const cur = this.write(() => o.txUpdate(rev, key, opts.expectedModRevision, ttl, expiresAt, stored));
-    const kv: KeyValue = { key, value: stored, createRevision: cur.createRevision, modRevision: rev, lease: ttl };
-    this.committed({ type: 'update', revision: rev, kv, prevKv: cur }, expiresAt);
-    return { revision: rev, kv };
+    return o.writes.submit({ kind: 'update', key, value: Buffer.from(value), lease: ttl, expiresAt, expected: opts.expectedModRevision });
   }
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<WriteResult> {
     const o = this.open();
     validateKey(key);
-    return this.deleteKey(o, key, opts.expectedModRevision);
+    return o.writes.submit({ kind: 'delete', key, expected: opts.expectedModRevision });
   }
 
   watch(prefix: string, opts: WatchOptions, signal: AbortSignal): AsyncIterable<readonly WatchEvent[]> {
@@ -282,29 +261,19 @@ export class SqliteBackend implements Backend {
     try {
       return tx();
     } catch (e) {
-      if (e instanceof StorageError) throw e;
-      throw new UnavailableError(`sqlite write to ${this.config.path} failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw this.failure(e);
     }
   }
 
-  private deleteKey(o: Open, key: string, expected: number | undefined): WriteResult {
-    const rev = this.rev + 1;
-    const cur = this.write(() => o.txDelete(rev, key, expected));
-    const kv: KeyValue = { ...cur, modRevision: rev };
-    this.committed({ type: 'delete', revision: rev, kv, prevKv: cur }, 0);
-    return { revision: rev, kv };
+  private failure(e: unknown): Error {
+    if (e instanceof StorageError) return e;
+    return new UnavailableError(`sqlite write to ${this.config.path} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   private committed(event: WatchEvent, expiresAt: number): void {
     const o = this.o!;
     this.rev = event.revision;
-    const { kv } = event;
-    o.log.noteCommitted(
-      kv.key,
-      event.type === 'delete'
-        ? { rev: event.revision, live: 0, createRev: kv.createRevision, lease: 0, expiresAt: 0 }
-        : { rev: event.revision, live: 1, createRev: kv.createRevision, lease: kv.lease, expiresAt },
-    );
+    o.log.noteCommitted(event.kv.key, headOf(event, expiresAt));
     if (o.log.pendingCount >= FLUSH_BATCH) this.flushCurrent();
     else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flushCurrent(), FLUSH_DELAY_MS);
@@ -367,20 +336,25 @@ export class SqliteBackend implements Backend {
   private expireLeases(): void {
     if (this.state !== 'open' || !this.o) return;
     const o = this.o;
+    const failed = (e: unknown): void => this.config.logger?.warn('sqlite lease expiry failed; will retry', { error: String(e) });
+    let due: Array<{ key: string; rev: number }>;
     try {
-      const due = o.log.expired(this.config.now(), LEASE_BATCH);
-      for (const { key, rev } of due) {
-        try {
-          this.deleteKey(o, key, rev);
-        } catch (e) {
-          // Rewritten or deleted since the query: nothing to expire.
-          if (!(e instanceof ConflictError || e instanceof NotFoundError)) throw e;
-        }
-      }
+      due = o.log.expired(this.config.now(), LEASE_BATCH);
     } catch (e) {
-      this.config.logger?.warn('sqlite lease expiry failed; will retry', { error: String(e) });
+      failed(e);
+      this.armLeaseTimer();
+      return;
     }
-    this.armLeaseTimer();
+    const deletes = due.map(({ key, rev }) =>
+      o.writes.submit({ kind: 'delete', key, expected: rev }).then(
+        () => undefined,
+        (e: unknown) => {
+          // Rewritten or deleted since the query: nothing to expire.
+          if (!(e instanceof ConflictError || e instanceof NotFoundError)) failed(e);
+        },
+      ),
+    );
+    void Promise.all(deletes).then(() => this.armLeaseTimer());
   }
 }
 
