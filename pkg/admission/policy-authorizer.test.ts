@@ -53,6 +53,22 @@ describe('CEL authorizer in admission policies', () => {
   const stores = new Map(resources.map((d) => [d, new Store(d, ctx)] as const));
   const store = (group: string, resource: string) => stores.get(defOf(group, resource))!;
 
+  /** Starts the RBAC stack and binds it to the policies' authorizer (once). */
+  async function bindAuthorizer(): Promise<void> {
+    if (stack) return;
+    stack = await startAuthorization({ modes: ['RBAC', 'Node'] }, { store: (g, r) => store(g, r), log: silentLogger() });
+    late.bind(stack.authorizer);
+  }
+  /** alice may edit (and so delete) deployments in x (once). */
+  async function letAliceDelete(): Promise<void> {
+    await bindAuthorizer();
+    const rbs = store(RBAC, 'rolebindings');
+    if (!(await rbs.getKv('x', 'alice-edit'))) {
+      await rbs.create('x', { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'alice-edit', namespace: 'x' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', apiGroup: RBAC, name: 'alice' }] } as KubeObject);
+    }
+    await eventually(async () => (await stack.authorizer.authorize({ user: { username: 'alice', groups: [] }, verb: 'delete', isResource: true, group: 'apps', version: 'v1', resource: 'deployments', subresource: '', namespace: 'x', name: '', path: '' })).allowed, 'the RoleBinding to take effect', 5000, 10);
+  }
+
   beforeAll(async () => {
     await backend.start();
     sources = new AdmissionSources({ backend, resources, signal: stop.signal, log: silentLogger(), authorizer: late });
@@ -88,18 +104,17 @@ describe('CEL authorizer in admission policies', () => {
     // Not bound yet: checks answer errored.
     expect(await outcome(vap, request('alice', 1))).toContain('denied request: authorizer errored');
 
-    stack = await startAuthorization({ modes: ['RBAC', 'Node'] }, { store: (g, r) => store(g, r), log: silentLogger() });
-    late.bind(stack.authorizer);
+    await bindAuthorizer();
     expect(await outcome(vap, request('alice', 1))).toBe('admitted');
     // alice may do nothing with deployments in x yet: the message names RBAC's reason; every authenticated user may get /healthz.
     expect(await outcome(vap, request('alice', 5))).toMatch(/^deployments.apps "web" is forbidden: ValidatingAdmissionPolicy 'big-needs-delete' with binding 'b' denied request: needs delete: .* \(healthz ok\)$/);
-    await store(RBAC, 'rolebindings').create('x', { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'alice-edit', namespace: 'x' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', apiGroup: RBAC, name: 'alice' }] } as KubeObject);
-    await eventually(async () => (await stack.authorizer.authorize({ user: { username: 'alice', groups: [] }, verb: 'delete', isResource: true, group: 'apps', version: 'v1', resource: 'deployments', subresource: '', namespace: 'x', name: '', path: '' })).allowed, 'the RoleBinding to take effect', 5000, 10);
+    await letAliceDelete();
     expect(await outcome(vap, request('alice', 5))).toBe('admitted');
     expect(await outcome(vap, request('bob', 5))).toContain('needs delete');
   });
 
-  it("a webhook's matchConditions may ask the authorizer (after the test above bound it and let alice delete in x)", async () => {
+  it("a webhook's matchConditions may ask the authorizer", async () => {
+    await letAliceDelete();
     const hook = await startTestWebhookServer({ host: '127.0.0.1', handler: () => ({ allowed: false, status: { message: 'only for users who may not delete' } }) });
     try {
       const cfg = await store(ARG, 'validatingwebhookconfigurations').create(undefined, {
