@@ -77,6 +77,17 @@ describe('LoopbackServer', () => {
     expect(drained).toBeGreaterThan(0);
   });
 
+  it('delivers what was written before the server side closed the connection', async () => {
+    const body = 'y'.repeat(256 * 1024);
+    const { transport } = start((_req, res) => {
+      res.shouldKeepAlive = false;
+      res.end(body);
+    });
+    const r = await transport.send({ method: 'GET', path: '/once', headers: {} });
+    expect(r.status).toBe(200);
+    expect(await readText(r.body)).toBe(body);
+  });
+
   it('refuses connections once closed', () => {
     const server = new LoopbackServer((_req, res) => res.end());
     server.close();

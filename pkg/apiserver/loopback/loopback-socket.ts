@@ -53,9 +53,11 @@ export class LoopbackSocket extends Duplex {
     this.#waiting = undefined;
     pending?.(error ?? new Error('loopback connection closed'));
     if (peer && !peer.destroyed) {
-      // The peer sees the end of the stream, then the close.
+      // The peer sees the end of the stream, then the close: after its reader has taken what was
+      // already delivered (a response written just before the close is not cut short).
       peer.push(null);
-      process.nextTick(() => peer.destroy());
+      if (peer.readableLength > 0) peer.once('end', () => peer.destroy());
+      else process.nextTick(() => peer.destroy());
     }
     callback(error);
   }
