@@ -89,7 +89,7 @@ describe('authorization with kubectl', () => {
   it('serves SubjectAccessReviews to those allowed to create them', async () => {
     const sar = (user: string, ns: string) =>
       JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups: ['dev'], resourceAttributes: { namespace: ns, verb: 'create', group: 'apps', resource: 'deployments' } } });
-    // Review kinds have no PATCH operation, so kubectl would validate them against /openapi/v2, which k3ts does not serve.
+    // Review kinds have no PATCH operation, so kubectl validates them against /openapi/v2 (test/openapi.e2e.test.ts covers that); this test is about authorization only.
     const create = ['create', '--validate=false', '-f', '-', '-o', 'json'];
     const yes = JSON.parse(await ok('admin', create, sar('jane', 'a'))) as { status: { allowed: boolean; reason: string } };
     expect(yes.status).toEqual({ allowed: true, reason: 'RBAC: allowed by RoleBinding "dev-edit/a" of ClusterRole "edit" to Group "dev"' });
