@@ -117,7 +117,11 @@ async function startBinary(): Promise<Target> {
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   const end = Date.now() + 60_000;
   while (!/k3ts server is ready/.test(out)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
+    if (Date.now() > end || child.exitCode !== null) {
+      child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`server did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const tls = path.join(dir, 'data', 'server', 'tls');
