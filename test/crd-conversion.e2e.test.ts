@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPortCrd, hostPortHandler, startTestConversionWebhook, type TestConversionWebhook } from '../pkg/apiextensions/testing/conversion-webhook-server';
 import { PATH_WITH_HOST_TOOLS } from './helpers/binary';
 import { eventually, KUBECTL, startTestServer, type TestServer } from './helpers/cluster';
+import { kubectlExpect } from './helpers/kubectl-expect';
 
 const crdJson = (url: string, caBundle: string, conversionReviewVersions = ['v1']) =>
   JSON.stringify(hostPortCrd({ group: 'conv.example.com', plural: 'backends', kind: 'Backend', clientConfig: { url, caBundle }, conversionReviewVersions }));
@@ -19,16 +20,7 @@ const hostIp = Object.values(os.networkInterfaces()).flat().find((i) => i && i.f
 describe('CRD webhook conversion with kubectl', () => {
   let s: TestServer;
   let hook: TestConversionWebhook;
-  const ok = async (args: string[], input?: string) => {
-    const r = await s.kubectl(args, { input });
-    expect(r.exitCode, `kubectl ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-    return r.stdout;
-  };
-  const fails = async (args: string[], input?: string) => {
-    const r = await s.kubectl(args, { input });
-    expect(r.exitCode, `kubectl ${args.join(' ')} should fail\n${r.stdout}`).not.toBe(0);
-    return r.stderr;
-  };
+  const { ok, fails } = kubectlExpect(() => s);
 
   beforeAll(async () => {
     hook = await startTestConversionWebhook({ handler: hostPortHandler });

@@ -11,6 +11,7 @@ import { largeCrd } from '../pkg/apiextensions/testing/large-crd';
 import { createApiClient, loadAdminCredentials, statusProblem, type ApiClient, type StatusShape } from './helpers/api-client';
 import { PATH_WITH_HOST_TOOLS } from './helpers/binary';
 import { eventually, KUBECTL, startTestServer, type TestServer } from './helpers/cluster';
+import { kubectlExpect } from './helpers/kubectl-expect';
 
 const WIDGETS_CRD = `
 apiVersion: apiextensions.k8s.io/v1
@@ -103,16 +104,7 @@ spec:
 describe('CustomResourceDefinitions', () => {
   let s: TestServer;
   let api: ApiClient;
-  const ok = async (args: string[], input?: string) => {
-    const r = await s.kubectl(args, { input });
-    expect(r.exitCode, `kubectl ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-    return r.stdout;
-  };
-  const fails = async (args: string[], input?: string) => {
-    const r = await s.kubectl(args, { input });
-    expect(r.exitCode, `kubectl ${args.join(' ')} should fail\n${r.stdout}`).not.toBe(0);
-    return r.stderr;
-  };
+  const { ok, fails } = kubectlExpect(() => s);
   const widget = (name: string, spec: Record<string, unknown>, apiVersion = 'example.com/v1') => JSON.stringify({ apiVersion, kind: 'Widget', metadata: { name }, spec });
   const getJson = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json'])) as Record<string, any>;
 
