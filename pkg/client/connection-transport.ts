@@ -1,7 +1,9 @@
 // HTTP/1.1 over connections some other code provides (an in-process API server's loopback
-// connections): the same exchange HttpsTransport makes, with keep-alive reuse, minus TLS.
+// connections): the same exchange HttpsTransport makes, with keep-alive reuse, minus TLS. Watches
+// take their objects by reference when the connection carries an ObjectChannel.
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { OBJECT_REFS_HEADER, objectChannelOf } from './object-channel';
 import { bodyOf, transportError, type Transport, type TransportRequest, type TransportResponse } from './transport';
 
 class ConnectionAgent extends http.Agent {
@@ -26,7 +28,7 @@ export class ConnectionTransport implements Transport {
     return new Promise<TransportResponse>((resolve, reject) => {
       const fail = (e: unknown) => reject(transportError(e, req.signal, what));
       if (req.signal?.aborted) return fail(req.signal.reason);
-      const headers: Record<string, string | number> = { ...req.headers, Host: 'k3ts.loopback' };
+      const headers: Record<string, string | number> = { ...req.headers, Host: 'k3ts.loopback', [OBJECT_REFS_HEADER]: '1' };
       if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
       const r = http.request({ agent: this.#agent, method: req.method, path: req.path, headers, signal: req.signal });
       r.on('error', fail);
@@ -39,6 +41,7 @@ export class ConnectionTransport implements Transport {
             res.destroy();
             r.destroy();
           },
+          objects: objectChannelOf(res.socket),
         });
       });
       r.end(req.body);

@@ -9,6 +9,7 @@ export { RESOURCES, apiVersionOf, groupResourceName, resourcePath, type Resource
 export * from './rest-client';
 export { SharedInformer, type EventHandler, type SharedInformerConfig } from './shared-informer';
 export { ConnectionTransport } from './connection-transport';
+export { OBJECT_REFS_HEADER, ObjectChannel, objectChannelOf, type ObjectChannelCarrier } from './object-channel';
 export { HttpsTransport, readText, type HttpMethod, type HttpsTransportConfig, type Transport, type TransportRequest, type TransportResponse } from './transport';
 export type { WatchEvent, WatchEventType, WatchStream } from './watch-stream';
 export { discoverResources, resourceForKind, type ServedResource } from './discovery';

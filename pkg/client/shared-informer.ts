@@ -1,7 +1,8 @@
 // A shared informer: one reflector feeding one indexed cache, fanned out to any number of event
 // handlers (add / update / delete), with a periodic resync that replays every cached object as an
 // update so level-triggered controllers re-check them. Handlers run synchronously and should only
-// enqueue keys.
+// enqueue keys. Cached objects are frozen: a reader that wants to change one changes a copy.
+import { deepFreeze } from '../api/deep-freeze';
 import type { KubeObject } from '../api/types';
 import type { Logger } from '../log/logger';
 import type { Clock } from './clock';
@@ -138,12 +139,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   #upsert(obj: T, fromList = false): void {
-    const old = this.indexer.upsert(obj);
+    const old = this.indexer.upsert(deepFreeze(obj));
     if (!old) this.#emit('add', (h) => h.add?.(obj));
     else if (!fromList || old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.#emit('update', (h) => h.update?.(old, obj));
   }
 
   #remove(obj: T): void {
+    deepFreeze(obj);
     const old = this.indexer.remove(objectKey(obj));
     this.#emit('delete', (h) => h.delete?.(obj ?? old));
   }

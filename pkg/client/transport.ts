@@ -4,6 +4,7 @@
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { ClientError } from './errors';
+import type { ObjectChannel } from './object-channel';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -22,6 +23,8 @@ export interface TransportResponse {
   readonly body: AsyncIterable<Uint8Array>;
   /** Drops the exchange (ends a stream early); idempotent. */
   close(): void;
+  /** Where a watch over an in-process connection leaves the objects its `ref` events name. */
+  readonly objects?: ObjectChannel;
 }
 
 export interface Transport {

@@ -2,6 +2,7 @@
 // can close at any time. ERROR events carry the server's Status as a StatusError.
 import type { KubeObject } from '../api/types';
 import { ClientError, statusErrorFrom, type StatusError } from './errors';
+import type { ObjectChannel } from './object-channel';
 import type { TransportResponse } from './transport';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -17,14 +18,19 @@ export interface WatchStream<T extends KubeObject = KubeObject> extends AsyncIte
 
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
-function parseEvent<T extends KubeObject>(line: string): WatchEvent<T> {
+function parseEvent<T extends KubeObject>(line: string, objects: ObjectChannel | undefined): WatchEvent<T> {
   let v: unknown;
   try {
     v = JSON.parse(line);
   } catch {
     throw new ClientError('decode', `a watch event is not JSON: ${line.slice(0, 200)}`);
   }
-  const ev = v as { type?: unknown; object?: unknown };
+  const ev = v as { type?: unknown; object?: unknown; ref?: unknown };
+  // An in-process server hands the object over by reference (see object-channel.ts).
+  if (typeof ev?.ref === 'number' && ev.object === undefined) {
+    ev.object = objects?.take(ev.ref);
+    if (ev.object === undefined) throw new ClientError('decode', `a watch event refers to object ${ev.ref}, which this connection does not hold`);
+  }
   if (typeof ev?.type !== 'string' || !EVENT_TYPES.has(ev.type) || ev.object === null || typeof ev.object !== 'object') {
     throw new ClientError('decode', `a watch event lacks a known type or an object: ${line.slice(0, 200)}`);
   }
@@ -58,11 +64,11 @@ export function watchStreamOf<T extends KubeObject>(res: TransportResponse, sign
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
           if (closed) return;
-          if (line) yield parseEvent<T>(line);
+          if (line) yield parseEvent<T>(line, res.objects);
         }
       }
       const tail = buf.trim();
-      if (tail && !closed) yield parseEvent<T>(tail);
+      if (tail && !closed) yield parseEvent<T>(tail, res.objects);
     } catch (e) {
       // Closing cuts the connection; that is the end the caller asked for, not a failure.
       if (closed) return;

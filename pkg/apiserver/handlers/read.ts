@@ -1,6 +1,8 @@
 // GET, LIST and WATCH, answering in the shape the client asked for (object, Table, metadata).
 import type { ResourceDef } from '../../api/resource-def';
+import { deepFreeze } from '../../api/deep-freeze';
 import type { KubeObject } from '../../api/types';
+import { OBJECT_REFS_HEADER, objectChannelOf } from '../../client/object-channel';
 import { ApiError, errors, toApiError } from '../errors';
 import { writeJson, writeRawJson } from '../http/respond';
 import { responseTarget, wantsYaml, type ResponseTarget } from '../negotiation';
@@ -145,8 +147,16 @@ export async function handleWatch(ctx: ResourceContext): Promise<void> {
     ctx.res.flushHeaders();
     let lastRv = String(stream.startRevision);
     let first = true;
+    // An in-process client (the embedded scheduler and controller manager) takes whole objects by
+    // reference instead of their JSON; they are frozen, as the shared ones are read by others too.
+    const refs = t.shape !== 'table' && ctx.req.headers[OBJECT_REFS_HEADER] === '1' ? objectChannelOf(ctx.req.socket) : undefined;
     const write = (ev: ApiWatchEvent) => {
       let object: unknown = ev.object;
+      if (refs && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
+        const obj = t.shape === 'metadata' ? partialMetadata(ev.object, t.metaVersion) : ev.object;
+        ctx.res.write(`{"type":"${ev.type}","ref":${refs.put(deepFreeze(obj))}}\n`);
+        return;
+      }
       if (t.shape === 'object' && ev.shared) {
         // Every watcher of this event sends the same object: serialize it once.
         ctx.res.write(`{"type":"${ev.type}","object":${ctx.store.sharedJson(ev.object)}}\n`);

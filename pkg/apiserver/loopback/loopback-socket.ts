@@ -1,11 +1,13 @@
 // One end of an in-memory connection: what one side writes, the other reads, with backpressure
 // (a write waits until the peer has room). It has the few socket methods Node's HTTP client and
-// server call on a connection, as no-ops: there is no kernel socket, no timer and no address.
+// server call on a connection, as no-ops: there is no kernel socket, no timer and no address. The
+// two ends share an ObjectChannel, by which watch events carry their objects by reference.
 import { Duplex } from 'node:stream';
+import { ObjectChannel, type ObjectChannelCarrier } from '../../client/object-channel';
 
 type Callback = (error?: Error | null) => void;
 
-export class LoopbackSocket extends Duplex {
+export class LoopbackSocket extends Duplex implements ObjectChannelCarrier {
   readonly remoteAddress = '127.0.0.1';
   readonly remotePort = 0;
   readonly localAddress = '127.0.0.1';
@@ -15,10 +17,15 @@ export class LoopbackSocket extends Duplex {
   /** A write the peer had no room for: finished when the peer reads again. */
   #waiting: Callback | undefined;
 
+  private constructor(readonly objectChannel: ObjectChannel) {
+    super();
+  }
+
   /** Two connected ends. */
   static pair(): [LoopbackSocket, LoopbackSocket] {
-    const a = new LoopbackSocket();
-    const b = new LoopbackSocket();
+    const channel = new ObjectChannel();
+    const a = new LoopbackSocket(channel);
+    const b = new LoopbackSocket(channel);
     a.#peer = b;
     b.#peer = a;
     return [a, b];
