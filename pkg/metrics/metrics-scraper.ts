@@ -65,6 +65,8 @@ export class MetricsScraper {
   readonly #deps: MetricsScraperDeps;
   /** Per node: the two latest scrapes, newest last. */
   readonly #scrapes = new Map<string, Scrape[]>();
+  /** Per node that failed its last scrape: the error, logged once until it changes or clears. */
+  readonly #failing = new Map<string, string>();
   #lastMs = 0;
   #inflight: Promise<void> | undefined;
 
@@ -82,6 +84,7 @@ export class MetricsScraper {
     const ready = (await nodes()).filter(isReady);
     const names = new Set(ready.map((n) => String(n.metadata.name)));
     for (const k of this.#scrapes.keys()) if (!names.has(k)) this.#scrapes.delete(k);
+    for (const k of this.#failing.keys()) if (!names.has(k)) this.#failing.delete(k);
     await Promise.all(
       ready.map(async (node) => {
         const name = String(node.metadata.name);
@@ -90,8 +93,12 @@ export class MetricsScraper {
           const text = await this.#deps.fetch(node, '/metrics/resource');
           const scrape = { ...parseResourceMetrics(text, atMs), atMs };
           this.#scrapes.set(name, [...(this.#scrapes.get(name) ?? []), scrape].slice(-2));
+          if (this.#failing.delete(name)) this.#deps.log.info('scraping the kubelet resource metrics again', { node: name });
         } catch (e) {
-          this.#deps.log.warn('could not scrape the kubelet resource metrics', { node: name, error: messageOf(e) });
+          const error = messageOf(e);
+          if (this.#failing.get(name) === error) return;
+          this.#failing.set(name, error);
+          this.#deps.log.warn('could not scrape the kubelet resource metrics', { node: name, error });
         }
       }),
     );

@@ -65,6 +65,28 @@ describe('metrics scraper', () => {
     expect(asked).toEqual(['n1']);
     expect(scraper.nodes().size).toBe(0);
   });
+
+  it('logs a failing kubelet once per error, and again when it recovers', async () => {
+    const lines: string[] = [];
+    const recording = createLogger({ level: 'info', component: 'test', write: (l) => void lines.push(l) });
+    let error: string | undefined = 'no address';
+    const scraper = new MetricsScraper({ fetch: async () => (error ? Promise.reject(new Error(error)) : formatResourceMetrics(sample(1_000, 1n, 1n))), now: () => 0, log: recording });
+    const scrape = () => scraper.refresh(async () => [node]);
+    await scrape();
+    await scrape();
+    expect(lines.filter((l) => l.includes('could not scrape')).length).toBe(1);
+    error = 'connection refused';
+    await scrape();
+    await scrape();
+    expect(lines.filter((l) => l.includes('could not scrape')).length).toBe(2);
+    error = undefined;
+    await scrape();
+    await scrape();
+    expect(lines.filter((l) => l.includes('scraping the kubelet resource metrics again')).length).toBe(1);
+    error = 'no address';
+    await scrape();
+    expect(lines.filter((l) => l.includes('could not scrape')).length).toBe(3);
+  });
 });
 
 describe('metrics quantities', () => {

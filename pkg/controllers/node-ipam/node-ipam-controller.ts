@@ -34,6 +34,16 @@ export function nodeIpamController(opts: NodeIpamOptions): ControllerFactory {
     const set = new CidrSet(opts.clusterCidr, opts.nodeCidrMaskSize ?? 24);
     /** node name → subnet index it holds (as far as this controller knows). */
     const held = new Map<string, number>();
+    /** subnet index → the nodes holding it (one, unless two nodes were given the same). */
+    const holders = new Map<number, Set<string>>();
+    const hold = (name: string, idx: number) => {
+      const prev = held.get(name);
+      if (prev !== undefined && prev !== idx) holders.get(prev)?.delete(name);
+      held.set(name, idx);
+      let names = holders.get(idx);
+      if (!names) holders.set(idx, (names = new Set()));
+      names.add(name);
+    };
     /** Nodes left without a subnet because none was free: looked at again when one is freed. */
     const waiting = new Set<string>();
     let initialized = false;
@@ -54,10 +64,10 @@ export function nodeIpamController(opts: NodeIpamOptions): ControllerFactory {
           ctx.log.warn('node has a pod CIDR outside the cluster CIDR', { node: name, podCIDR: cidr, clusterCIDR: opts.clusterCidr });
           continue;
         }
-        const owner = [...held].find(([, i]) => i === idx)?.[0];
-        if (owner !== undefined && owner !== name) ctx.log.error('two nodes hold the same pod CIDR', { podCIDR: cidr, nodes: `${owner},${name}` });
+        const owner = [...(holders.get(idx) ?? [])].find((n) => n !== name);
+        if (owner !== undefined) ctx.log.error('two nodes hold the same pod CIDR', { podCIDR: cidr, nodes: `${owner},${name}` });
         set.occupy(idx);
-        held.set(name, idx);
+        hold(name, idx);
       }
     }
 
@@ -72,7 +82,12 @@ export function nodeIpamController(opts: NodeIpamOptions): ControllerFactory {
         const idx = held.get(name);
         if (idx !== undefined) {
           held.delete(name);
-          if (![...held.values()].includes(idx)) set.release(idx);
+          const names = holders.get(idx);
+          names?.delete(name);
+          if (!names?.size) {
+            holders.delete(idx);
+            set.release(idx);
+          }
           ctx.log.info('released the pod CIDR of a deleted node', { node: name, podCIDR: set.cidrAt(idx) });
           for (const w of waiting) controller.queue.add(w);
         }
@@ -98,7 +113,7 @@ export function nodeIpamController(opts: NodeIpamOptions): ControllerFactory {
         if (isNotFound(e)) return;
         throw e;
       }
-      held.set(name, idx);
+      hold(name, idx);
       ctx.log.info('assigned a pod CIDR', { node: name, podCIDR: cidr });
     }
 
