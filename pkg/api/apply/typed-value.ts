@@ -139,6 +139,8 @@ export function compareValues(lhs: Json | undefined, rhs: Json | undefined, sche
   };
   const walk = (l: Json | undefined, r: Json | undefined, s: PatchSchema | undefined, path: PathElement[]): void => {
     if (l === undefined && r === undefined) return;
+    // Equal subtrees hold no change (most of an object on an update): skip them without walking.
+    if (l !== undefined && r !== undefined && (l === r || jsonEqual(l, r))) return;
     if (l === undefined && path.length > 0) {
       let parent = out.added;
       for (let i = 0; i < path.length - 1; i++) parent = parent.descend(path[i] as PathElement);

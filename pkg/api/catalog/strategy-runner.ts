@@ -2,6 +2,7 @@
 // storage. Used by tests and by anything that wants a dry evaluation of one resource's rules.
 import type { ResourceDef, Strategy } from '../resource-def';
 import type { FieldError, KubeObject } from '../types';
+import { clone } from '../validation/json';
 
 export interface StrategyRun {
   readonly object: KubeObject;
@@ -16,7 +17,7 @@ export interface RunOptions {
 
 /** Create: server-owned metadata, defaults, prepareForCreate, validate. The input is not mutated. */
 export function runCreate(def: ResourceDef, input: KubeObject, opts: RunOptions = {}): StrategyRun {
-  const obj = structuredClone(input);
+  const obj = clone(input);
   obj.metadata ??= {};
   if (def.namespaced) obj.metadata.namespace ??= opts.namespace ?? 'default';
   obj.metadata.uid = opts.uid ?? '00000000-0000-0000-0000-000000000001';
@@ -30,7 +31,7 @@ export function runCreate(def: ResourceDef, input: KubeObject, opts: RunOptions 
 /** Update of the main resource or of a subresource with its own strategy. */
 export function runUpdate(def: ResourceDef, input: KubeObject, old: KubeObject, subresource?: string): StrategyRun {
   const strategy: Strategy = (subresource ? def.subresources?.find((s) => s.name === subresource)?.strategy : undefined) ?? def.strategy;
-  const obj = structuredClone(input);
+  const obj = clone(input);
   obj.metadata ??= {};
   for (const k of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) if (obj.metadata[k] === undefined && old.metadata[k] !== undefined) obj.metadata[k] = old.metadata[k] as never;
   strategy.defaults?.(obj);

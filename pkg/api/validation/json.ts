@@ -67,8 +67,25 @@ export function setDefault(target: JsonRecord, k: string, value: unknown): void 
   if (target[k] === undefined || target[k] === null) target[k] = value;
 }
 
+/**
+ * A deep copy of a JSON value (objects, arrays, primitives), several times faster than
+ * structuredClone on API objects. An own `__proto__` key (JSON.parse makes one) stays a key.
+ */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = clone(v[i] as unknown);
+    return out as T;
+  }
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: clone(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = clone(src[k]);
+  }
+  return out as T;
 }
 
 /** Whether a value carries no information: absent, null, false, 0, '', [] or {} (after pruning). */

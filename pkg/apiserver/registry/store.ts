@@ -3,6 +3,7 @@
 // behaviour comes only from the ResourceDef's strategies.
 import type { ResourceDef, Strategy } from '../../api/resource-def';
 import type { FieldError, KubeObject } from '../../api/types';
+import { clone } from '../../api/validation/json';
 import type { Backend, KeyValue, ListOptions, ListResult, WatchEvent } from '../../storage/backend';
 import { ConflictError, isStorageError } from '../../storage/errors';
 import { ApiError, errors, toApiError } from '../errors';
@@ -186,7 +187,7 @@ export class Store {
 
   /** Metadata the server owns on create, then strategy defaults, preparation and validation. */
   prepareCreate(namespace: string | undefined, input: KubeObject, track?: WriteOpts['track']): KubeObject {
-    let obj: KubeObject = structuredClone(input);
+    let obj: KubeObject = clone(input);
     const meta = (obj.metadata ??= {});
     if (!meta.name && meta.generateName) meta.name = this.generateName(String(meta.generateName));
     if (this.def.namespaced) {
@@ -242,7 +243,7 @@ export class Store {
 
   /** Combine the client's object with the stored one according to which part (main/status) is written. */
   private prepareUpdate(obj: KubeObject, old: KubeObject, subresource?: string): KubeObject {
-    const next: KubeObject = structuredClone(obj);
+    const next: KubeObject = clone(obj);
     const meta = (next.metadata ??= {});
     const oldMeta = old.metadata;
     if (meta.name !== undefined && meta.name !== oldMeta.name) {
@@ -271,11 +272,11 @@ export class Store {
       // The status subresource writes status (and metadata), never spec.
       const keep = specPart(old);
       for (const k of Object.keys(specPart(next))) delete next[k];
-      Object.assign(next, structuredClone(keep));
+      Object.assign(next, clone(keep));
     } else if (hasStatusSub && !(subresource && this.def.subresources?.find((s) => s.name === subresource)?.strategy)) {
       // (A subresource with its own strategy — CSR approval — decides what of status it writes.)
       if (old.status === undefined) delete next.status;
-      else next.status = structuredClone(old.status);
+      else next.status = clone(old.status);
     }
     const paths = this.def.strategy.generationPaths;
     if (paths) {
@@ -296,7 +297,7 @@ export class Store {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.getKv(namespace, name);
       const current = kv ? this.decode(kv) : undefined;
-      const desired = await mutate(current ? structuredClone(current) : undefined);
+      const desired = await mutate(current ? clone(current) : undefined);
       if (!current) {
         if (!opts.allowCreate) throw errors.notFound(this.def.group, this.def.resource, name);
         if (desired.metadata?.resourceVersion) throw errors.notFound(this.def.group, this.def.resource, name);
@@ -372,7 +373,7 @@ export class Store {
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(this.def.group, this.def.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(current.metadata.resourceVersion)}`);
       }
-      const next: KubeObject = structuredClone(current);
+      const next: KubeObject = clone(current);
       const meta = next.metadata;
       const finalizers = new Set(meta.finalizers ?? []);
       if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
