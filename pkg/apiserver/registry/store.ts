@@ -11,6 +11,7 @@ import { apiVersionOf, decodeObject, encodeObject } from './codec';
 import { deepEqual } from './deep-equal';
 import { generationChanged, rfc3339, specPart } from './object-changes';
 import { validateObjectMeta } from './object-meta';
+import { SharedDecoder } from './shared-decoder';
 
 export interface StoreContext {
   readonly backend: Backend;
@@ -76,13 +77,11 @@ export { rfc3339 } from './object-changes';
 
 export class Store {
   readonly prefixRoot: string;
-  /** Objects decoded for watchers, by the stored value (or delete event) they came from. */
-  private readonly shared = new WeakMap<object, KubeObject>();
-  /** JSON text of shared objects, serialized once for every watcher that sends them whole. */
-  private readonly sharedText = new WeakMap<KubeObject, string>();
+  private readonly decoder: SharedDecoder;
 
   constructor(readonly def: ResourceDef, private readonly ctx: StoreContext, private readonly hooks: StoreHooks = {}) {
     this.prefixRoot = `/registry/${def.storageResource ?? def.resource}/`;
+    this.decoder = new SharedDecoder((kv) => this.decode(kv), !def.strategy.toStorage && !def.strategy.fromStorage);
   }
 
   get group(): string {
@@ -133,23 +132,17 @@ export class Store {
    * they must treat as read-only (the storage hub hands all of them the same event objects).
    */
   decodeShared(kv: KeyValue): KubeObject {
-    let obj = this.shared.get(kv);
-    if (!obj) this.shared.set(kv, (obj = this.decode(kv)));
-    return obj;
+    return this.decoder.decodeShared(kv);
   }
 
   /** JSON.stringify of an object from decodeShared/decodeDeleted, computed once for all watchers. */
   sharedJson(obj: KubeObject): string {
-    let text = this.sharedText.get(obj);
-    if (text === undefined) this.sharedText.set(obj, (text = JSON.stringify(obj)));
-    return text;
+    return this.decoder.sharedJson(obj);
   }
 
   /** The object a delete event removed, at the delete's revision (shared like decodeShared). */
   decodeDeleted(ev: WatchEvent): KubeObject {
-    let obj = this.shared.get(ev);
-    if (!obj) this.shared.set(ev, (obj = ev.prevKv ? this.decode({ ...ev.prevKv, modRevision: ev.revision }) : this.decode(ev.kv)));
-    return obj;
+    return this.decoder.decodeDeleted(ev);
   }
 
   private fail(e: unknown, name?: string): never {
@@ -296,7 +289,7 @@ export class Store {
     const strategy = this.strategyFor(opts.subresource);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.getKv(namespace, name);
-      const current = kv ? this.decode(kv) : undefined;
+      const current = kv ? this.decoder.decodeOwned(kv) : undefined;
       const desired = await mutate(current ? clone(current) : undefined);
       if (!current) {
         if (!opts.allowCreate) throw errors.notFound(this.def.group, this.def.resource, name);
@@ -365,7 +358,7 @@ export class Store {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.getKv(namespace, name);
       if (!kv) throw errors.notFound(this.def.group, this.def.resource, name);
-      const current = this.decode(kv);
+      const current = this.decoder.decodeOwned(kv);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== current.metadata.uid) {
         throw errors.conflict(this.def.group, this.def.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.metadata.uid)}`);
