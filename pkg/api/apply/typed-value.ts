@@ -125,9 +125,20 @@ export function compareValues(lhs: Json | undefined, rhs: Json | undefined, sche
   // A subtree only `rhs` has is added whole: built level by level (what `walk` would insert path by
   // path), the common case of every create.
   const addAll = (parent: FieldSet, pe: PathElement, r: Json, s: PatchSchema | undefined, path: PathElement[]): void => {
+    if (r === null || typeof r !== 'object') {
+      // A scalar or null: a leaf (what the checks below conclude for it, without building paths).
+      parent.addMember(pe);
+      return;
+    }
     if (isGranularObject(undefined, r, s, path)) {
       const level = parent.descend(pe);
-      for (const [k, v] of Object.entries(r as JsonObject)) addAll(level, fieldElement(k), v, childSchema(s, k), [...path, fieldElement(k)]);
+      const o = r as JsonObject;
+      for (const k of Object.keys(o)) {
+        const v = o[k] as Json;
+        const fe = fieldElement(k);
+        if (v === null || typeof v !== 'object') level.addMember(fe);
+        else addAll(level, fe, v, childSchema(s, k), [...path, fe]);
+      }
     } else if (isGranularListPair(undefined, r, s)) {
       const level = parent.descend(pe);
       const items = indexItems(r as Json[], s, path);
