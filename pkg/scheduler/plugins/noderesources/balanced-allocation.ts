@@ -44,22 +44,27 @@ export function balancedAllocationArgs(raw: unknown): BalancedAllocationArgs {
 
 /** (1 − std of min(requested/allocatable, 1) over the resources the node has) × 100, truncated. */
 export function balancedScore(requested: readonly number[], allocatable: readonly number[]): number {
-  const fractions: number[] = [];
+  return balancedScoreInto(requested, allocatable, requested.length, new Array<number>(requested.length));
+}
+
+/** balancedScore over the first `n` entries, with `fractions` as scratch space (no allocation). */
+function balancedScoreInto(requested: readonly number[], allocatable: readonly number[], n: number, fractions: number[]): number {
+  let count = 0;
   let total = 0;
-  for (let i = 0; i < requested.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (allocatable[i] === 0) continue;
     const f = Math.min(requested[i]! / allocatable[i]!, 1);
-    fractions.push(f);
+    fractions[count++] = f;
     total += f;
   }
   let std = 0;
-  if (fractions.length === 2) {
+  if (count === 2) {
     std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-  } else if (fractions.length > 2) {
-    const mean = total / fractions.length;
+  } else if (count > 2) {
+    const mean = total / count;
     let sum = 0;
-    for (const f of fractions) sum += (f - mean) * (f - mean);
-    std = Math.sqrt(sum / fractions.length);
+    for (let i = 0; i < count; i++) sum += (fractions[i]! - mean) * (fractions[i]! - mean);
+    std = Math.sqrt(sum / count);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
@@ -68,10 +73,17 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
   readonly args: BalancedAllocationArgs;
   readonly #names: readonly string[];
+  /** Scratch arrays for score() (called for every feasible node of every pod: no allocation). */
+  readonly #requested: number[];
+  readonly #allocatable: number[];
+  readonly #fractions: number[];
 
   constructor(rawArgs: unknown) {
     this.args = balancedAllocationArgs(rawArgs);
     this.#names = this.args.resources.map((r) => r.name);
+    this.#requested = new Array<number>(this.#names.length).fill(0);
+    this.#allocatable = new Array<number>(this.#names.length).fill(0);
+    this.#fractions = new Array<number>(this.#names.length).fill(0);
   }
 
   #podRequests(pod: PodInfo): number[] {
@@ -88,8 +100,8 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const podRequests = state.read(PRE_SCORE_KEY) ?? this.#podRequests(pod);
     const names = this.#names;
-    const requested = new Array<number>(names.length);
-    const allocatable = new Array<number>(names.length);
+    const requested = this.#requested;
+    const allocatable = this.#allocatable;
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
       const req = podRequests[i]!;
@@ -115,6 +127,6 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
       allocatable[i] = a;
       requested[i] = used + req;
     }
-    return balancedScore(requested, allocatable);
+    return balancedScoreInto(requested, allocatable, names.length, this.#fractions);
   }
 }
