@@ -294,15 +294,25 @@ export class Framework implements FrameworkRunner {
     totals.fill(0);
     for (const { plugin, weight, normalize } of this.score) {
       if (state.skipScore.has(plugin.name)) continue;
-      for (let i = 0; i < nodes.length; i++) {
-        let r: number | Status;
+      if (plugin.scoreAll) {
+        let failed: Status | undefined;
         try {
-          r = plugin.score(state, pod, nodes[i]!);
+          failed = plugin.scoreAll(state, pod, nodes, scores);
         } catch (e) {
-          return { status: Status.error(e).withPlugin(plugin.name), totals };
+          failed = Status.error(e);
         }
-        if (typeof r !== 'number') return { status: r.withPlugin(plugin.name), totals };
-        scores[i] = r;
+        if (failed && !failed.isSuccess()) return { status: failed.withPlugin(plugin.name), totals };
+      } else {
+        for (let i = 0; i < nodes.length; i++) {
+          let r: number | Status;
+          try {
+            r = plugin.score(state, pod, nodes[i]!);
+          } catch (e) {
+            return { status: Status.error(e).withPlugin(plugin.name), totals };
+          }
+          if (typeof r !== 'number') return { status: r.withPlugin(plugin.name), totals };
+          scores[i] = r;
+        }
       }
       if (normalize) {
         const s = normalize.normalizeScore(state, pod, nodes, scores);

@@ -70,6 +70,11 @@ export interface PreScorePlugin extends Plugin {
 export interface ScorePlugin extends Plugin {
   /** A score in [0, 100] (or a raw score that normalizeScore maps there), or a Status on failure. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number | Status;
+  /**
+   * Optional: score() for every node at once into scores[i] (what score() gives for nodes[i]), for
+   * plugins whose per-node work is a few reads. Returns a Status on failure.
+   */
+  scoreAll?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: number[]): Status | undefined;
 }
 
 /** Score plugins may also normalize their raw scores (scores[i] belongs to nodes[i]). */

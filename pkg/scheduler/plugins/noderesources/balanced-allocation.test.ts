@@ -36,6 +36,11 @@ describe('NodeResourcesBalancedAllocation', () => {
     // A container without requests adds nothing here (Fit would count 100m/200Mi).
     const bare = node({ name: 'bare', cpu: '4', memory: '8Gi' }, [{}]);
     expect(plugin.score(state, p, bare)).toBe(Math.trunc((1 - Math.abs(1 / 4 - 2 / 8) / 2) * 100));
+    // The batch form gives each node's score.
+    const nodes = [a, b, even, bare];
+    const scores = new Array<number>(nodes.length).fill(-1);
+    expect(plugin.scoreAll(state, p, nodes, scores)).toBeUndefined();
+    expect(scores).toEqual([75, 75, 100, plugin.score(state, p, bare)]);
   });
 
   it('skips best-effort pods', () => {

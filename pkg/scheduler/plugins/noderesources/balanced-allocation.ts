@@ -98,7 +98,16 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    return this.#score(state.read(PRE_SCORE_KEY) ?? this.#podRequests(pod), node);
+  }
+
+  scoreAll(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: number[]): undefined {
     const podRequests = state.read(PRE_SCORE_KEY) ?? this.#podRequests(pod);
+    for (let i = 0; i < nodes.length; i++) scores[i] = this.#score(podRequests, nodes[i]!);
+    return undefined;
+  }
+
+  #score(podRequests: readonly number[], node: NodeInfo): number {
     const names = this.#names;
     const requested = this.#requested;
     const allocatable = this.#allocatable;

@@ -110,4 +110,18 @@ describe('NodeResourcesFit scoring strategies', () => {
     expect(() => fitArgs({ scoringStrategy: { resources: [{ name: 'cpu', weight: 0 }] } })).toThrow(/must be an integer in the range \[1, 100\]/);
     expect(() => fitArgs({ scoringStrategy: { type: 'RequestedToCapacityRatio' } })).toThrow(/at least one point is required/);
   });
+
+  it('scores a batch of nodes as it scores each one, for every strategy', () => {
+    const nodes = [empty(), half(), node({ name: 'busy', cpu: '8', memory: '4Gi' }, [{ requests: { cpu: '7', memory: '1Gi' } }])];
+    for (const args of [undefined, { scoringStrategy: { type: 'MostAllocated' } }, { scoringStrategy: { type: 'RequestedToCapacityRatio', requestedToCapacityRatio: { shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }] } } }]) {
+      const fit = new NodeResourcesFit(args);
+      const p = pod({ requests: { cpu: '1', memory: '1Gi' } });
+      const state = new CycleState();
+      fit.preScore(state, p);
+      const scores = new Array<number>(nodes.length).fill(-1);
+      expect(fit.scoreAll(state, p, nodes, scores)).toBeUndefined();
+      expect(scores).toEqual(nodes.map((n) => fit.score(state, p, n)));
+      expect(new Set(scores).size).toBeGreaterThan(1);
+    }
+  });
 });

@@ -116,9 +116,18 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    return this.#score(state.read(SCORE_KEY), pod, node);
+  }
+
+  scoreAll(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: number[]): undefined {
+    const podRequests = state.read(SCORE_KEY);
+    for (let i = 0; i < nodes.length; i++) scores[i] = this.#score(podRequests, pod, nodes[i]!);
+    return undefined;
+  }
+
+  #score(podRequests: readonly number[] | undefined, pod: PodInfo, node: NodeInfo): number {
     const kinds = this.#kinds;
     const names = this.#names;
-    const podRequests = state.read(SCORE_KEY);
     const requested = this.#requested;
     const allocatable = this.#allocatable;
     for (let i = 0; i < kinds.length; i++) {
