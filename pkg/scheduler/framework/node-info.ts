@@ -59,6 +59,14 @@ export class HostPortUsage {
 }
 
 export class NodeInfo {
+  /**
+   * Room left (allocatable − requested; pods: allowed − counted), kept by setNode and the pod
+   * accounting. First among the fields so the filter's common check reads one place per node.
+   */
+  roomMilliCPU = 0;
+  roomMemory = 0;
+  roomEphemeral = 0;
+  roomPods = 0;
   node: KubeObject | undefined;
   name: string;
   labels: Readonly<Record<string, string>> = {};
@@ -105,7 +113,15 @@ export class NodeInfo {
       for (const n of Array.isArray(o.names) ? o.names : []) if (typeof n === 'string') images.set(normalizedImageName(n), size);
     }
     this.images = images;
+    this.#updateRoom();
     this.generation++;
+  }
+
+  #updateRoom(): void {
+    this.roomMilliCPU = this.allocatable.milliCPU - this.requested.milliCPU;
+    this.roomMemory = this.allocatable.memory - this.requested.memory;
+    this.roomEphemeral = this.allocatable.ephemeralStorage - this.requested.ephemeralStorage;
+    this.roomPods = this.allocatable.allowedPodNumber - this.pods.size;
   }
 
   addPod(p: PodInfo): void {
@@ -132,6 +148,7 @@ export class NodeInfo {
     }
     if (p.hasAffinity) this.podsWithAffinity += sign;
     if (p.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity += sign;
+    this.#updateRoom();
     this.generation++;
   }
 
@@ -152,6 +169,7 @@ export class NodeInfo {
     c.podsWithAffinity = this.podsWithAffinity;
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
     c.generation = this.generation;
+    c.#updateRoom();
     return c;
   }
 }

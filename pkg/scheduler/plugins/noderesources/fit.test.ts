@@ -73,6 +73,23 @@ describe('NodeResourcesFit filter', () => {
     const ignoring = new NodeResourcesFit({ ignoredResourceGroups: ['example.com'] });
     expect(ignoring.filter(state, pod({ requests: { 'example.com/gpu': '1' } }), node({ name: 'g' })).code).toBe(Code.Success);
   });
+
+  it('follows the room a node has left as pods come and go, in copies too', () => {
+    const n = node({ name: 'n', cpu: '2', memory: '4Gi', pods: '2' });
+    const big = pod({ name: 'big', requests: { cpu: '1500m', memory: '1Gi' } });
+    const small = pod({ name: 'small', requests: { cpu: '500m', memory: '3Gi' } });
+    n.addPod(big);
+    expect(fit.filter(state, small, n).code).toBe(Code.Success);
+    n.addPod(small);
+    expect(fit.filter(state, pod({ requests: { cpu: '1m' } }), n).reasons).toEqual(['Too many pods', 'Insufficient cpu']);
+    const copy = n.clone();
+    copy.removePod(big.uid);
+    expect(fit.filter(state, big, copy).code).toBe(Code.Success);
+    expect(fit.filter(state, big, n).code).toBe(Code.Unschedulable);
+    n.removePod(small.uid);
+    expect(fit.filter(state, pod({ requests: { cpu: '600m' } }), n).reasons).toEqual(['Insufficient cpu']);
+    expect(fit.filter(state, pod({ requests: { cpu: '500m', memory: '3Gi' } }), n).code).toBe(Code.Success);
+  });
 });
 
 describe('NodeResourcesFit scoring strategies', () => {

@@ -86,16 +86,8 @@ export class NodeResourcesFit implements FilterPlugin, PreScorePlugin, ScorePlug
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const r = pod.requests;
-    const alloc = node.allocatable;
-    const used = node.requested;
     // Fast path for the common pod (cpu/memory only) on a node with room.
-    if (
-      node.pods.size < alloc.allowedPodNumber &&
-      !r.scalars &&
-      r.milliCPU <= alloc.milliCPU - used.milliCPU &&
-      r.memory <= alloc.memory - used.memory &&
-      (r.ephemeralStorage === 0 || r.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage)
-    ) {
+    if (node.roomPods > 0 && !r.scalars && r.milliCPU <= node.roomMilliCPU && r.memory <= node.roomMemory && (r.ephemeralStorage === 0 || r.ephemeralStorage <= node.roomEphemeral)) {
       return OK;
     }
     const missing = fitsRequest(pod, node, this.args);
