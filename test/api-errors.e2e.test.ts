@@ -338,7 +338,9 @@ describe.skipIf(!etcdAvailable())('410 Gone after compaction (etcd datastore)', 
       expect(r.status, r.text).toBe(201);
       rvs.push(Number((r.json as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
     }
-    await etcd.compact(await etcd.revision());
+    // Compact up to the last create, not the current revision: the server's own writes (leases,
+    // controllers) may have moved past it, and the watch from rvs[2] below must stay valid.
+    await etcd.compact(rvs[2]!);
     const old = rvs[0]!;
     const list = status(await api.request({ path: `${path}?resourceVersion=${old}&resourceVersionMatch=Exact` }), 410, 'Expired');
     expect(list.message).toMatch(/^too old resource version: /);

@@ -25,6 +25,15 @@ describe('clone', () => {
     expect(JSON.stringify(copy)).toBe(JSON.stringify(src));
   });
 
+  it('copies values that are not plain objects as structuredClone does', () => {
+    const at = new Date('2026-11-28T00:00:00Z');
+    const copy = clone({ at, raw: Buffer.from('x') });
+    expect(copy.at).toBeInstanceOf(Date);
+    expect(copy.at).not.toBe(at);
+    expect(copy.at.getTime()).toBe(at.getTime());
+    expect(Buffer.from(copy.raw).toString()).toBe('x');
+  });
+
   it('gives a mutable copy of a frozen object', () => {
     const frozen = deepFreeze({ metadata: { labels: { a: '1' } } });
     const copy = clone(frozen);

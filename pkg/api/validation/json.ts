@@ -69,7 +69,8 @@ export function setDefault(target: JsonRecord, k: string, value: unknown): void 
 
 /**
  * A deep copy of a JSON value (objects, arrays, primitives), several times faster than
- * structuredClone on API objects. An own `__proto__` key (JSON.parse makes one) stays a key.
+ * structuredClone on API objects. An own `__proto__` key (JSON.parse makes one) stays a key; values
+ * that are not plain objects or arrays (a Date in an object built in process) go to structuredClone.
  */
 export function clone<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
@@ -79,6 +80,9 @@ export function clone<T>(v: T): T {
     for (let i = 0; i < n; i++) out[i] = clone(v[i] as unknown);
     return out as T;
   }
+  const proto: unknown = Object.getPrototypeOf(v);
+  // Anything but a plain object (a Date, a Buffer…) is copied as structuredClone copies it.
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
   const src = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(src)) {
