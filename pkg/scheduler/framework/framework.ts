@@ -5,8 +5,6 @@ import { SchedulerError } from '../errors';
 import type { ProfileConfig } from '../config/scheduler-config';
 import type { CycleState } from './cycle-state';
 import {
-  MAX_NODE_SCORE,
-  MIN_NODE_SCORE,
   PreFilterResult,
   type BindPlugin,
   type ClusterEvent,
@@ -33,6 +31,7 @@ import type { PodInfo } from './pod-info';
 import { Code, Status } from './status';
 import { WaitingPod } from './waiting-pod';
 import { composeFilters, type NodeFilter } from './compose-filters';
+import { ScoreRunner, type WeightedScore } from './score-runner';
 
 export type { NodeFilter } from './compose-filters';
 
@@ -61,12 +60,6 @@ export interface PreFilterOutcome {
   readonly nodeNamePlugins?: readonly string[];
 }
 
-interface WeightedScore {
-  readonly plugin: ScorePlugin;
-  readonly weight: number;
-  readonly normalize?: NormalizeScorePlugin;
-}
-
 export class Framework implements FrameworkRunner {
   readonly schedulerName: string;
   readonly percentageOfNodesToScore: number | undefined;
@@ -84,7 +77,7 @@ export class Framework implements FrameworkRunner {
   readonly events: ReadonlyMap<string, readonly ClusterEvent[]>;
   readonly #waiting = new Map<string, WaitingPod>();
   readonly #composed = new Map<string, NodeFilter>();
-  readonly #scratchArrays = new Map<number, [number[], number[]]>();
+  readonly #scores: ScoreRunner;
   readonly #handle: Handle;
 
   constructor(profile: ProfileConfig, registry: ReadonlyMap<string, PluginFactory>, handle: Omit<Handle, 'framework'>) {
@@ -122,6 +115,7 @@ export class Framework implements FrameworkRunner {
       const normalize = typeof (plugin as Partial<NormalizeScorePlugin>).normalizeScore === 'function' ? (plugin as unknown as NormalizeScorePlugin) : undefined;
       return { plugin, weight: weight ?? 1, ...(normalize ? { normalize } : {}) };
     });
+    this.#scores = new ScoreRunner(this.score);
     this.reserve = at('reserve');
     this.permit = at('permit');
     this.preBind = at('preBind');
@@ -260,15 +254,6 @@ export class Framework implements FrameworkRunner {
     return { status: new Status(Code.Unschedulable, reasons, rejector), ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) };
   }
 
-  #scratch(length: number): [number[], number[]] {
-    let a = this.#scratchArrays.get(length);
-    if (!a) {
-      if (this.#scratchArrays.size > 16) this.#scratchArrays.clear();
-      this.#scratchArrays.set(length, (a = [new Array<number>(length).fill(0), new Array<number>(length).fill(0)]));
-    }
-    return a;
-  }
-
   hasScorePlugins(): boolean {
     return this.score.length > 0;
   }
@@ -289,44 +274,7 @@ export class Framework implements FrameworkRunner {
 
   /** Weighted sum of every Score plugin's normalized scores, per node (totals[i] for nodes[i]). */
   runScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { status: Status; totals: number[] } {
-    // Scratch arrays reused across cycles (the result is read before the next cycle starts).
-    const [totals, scores] = this.#scratch(nodes.length);
-    totals.fill(0);
-    for (const { plugin, weight, normalize } of this.score) {
-      if (state.skipScore.has(plugin.name)) continue;
-      if (plugin.scoreAll) {
-        let failed: Status | undefined;
-        try {
-          failed = plugin.scoreAll(state, pod, nodes, scores);
-        } catch (e) {
-          failed = Status.error(e);
-        }
-        if (failed && !failed.isSuccess()) return { status: failed.withPlugin(plugin.name), totals };
-      } else {
-        for (let i = 0; i < nodes.length; i++) {
-          let r: number | Status;
-          try {
-            r = plugin.score(state, pod, nodes[i]!);
-          } catch (e) {
-            return { status: Status.error(e).withPlugin(plugin.name), totals };
-          }
-          if (typeof r !== 'number') return { status: r.withPlugin(plugin.name), totals };
-          scores[i] = r;
-        }
-      }
-      if (normalize) {
-        const s = normalize.normalizeScore(state, pod, nodes, scores);
-        if (!s.isSuccess()) return { status: s.withPlugin(plugin.name), totals };
-      }
-      for (let i = 0; i < nodes.length; i++) {
-        const v = scores[i]!;
-        if (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) {
-          return { status: Status.error(new Error(`plugin ${plugin.name} returns an invalid score ${v}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`)).withPlugin(plugin.name), totals };
-        }
-        totals[i]! += v * weight;
-      }
-    }
-    return { status: Status.SUCCESS, totals };
+    return this.#scores.run(state, pod, nodes);
   }
 
   runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status {
