@@ -1,5 +1,6 @@
 // Small helpers over plain JSON values shared by the patch and apply packages.
 import type { Json, JsonObject } from '../types';
+import { clone } from '../validation/json';
 
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,11 +24,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /** A deep copy of a JSON value (patch functions never mutate their inputs). */
 export function cloneJson<T extends Json>(v: T): T {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => cloneJson(x)) as T;
-  const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = cloneJson(x);
-  return out as T;
+  return clone(v);
 }
 
 /** JSON text with object keys sorted, so equal values always give equal text. */
